@@ -56,8 +56,15 @@ class ErrataBook(Mapping[str, Erratum]):
     @classmethod
     def load(cls, path: Path | None = None) -> ErrataBook:
         path = path or schemas_dir() / "errata.yaml"
-        data = load_yaml_checked(path, "meta/errata")
-        return cls([_entry(raw) for raw in data["errata"]])
+        paths = [path]
+        fragments = path.parent / "errata.d"
+        if path.name == "errata.yaml" and fragments.is_dir():
+            # Work-in-progress fragments, merged into errata.yaml before a change lands.
+            paths += sorted(fragments.glob("*.yaml"))
+        entries: list[Erratum] = []
+        for each in paths:
+            entries += [_entry(raw) for raw in load_yaml_checked(each, "meta/errata")["errata"]]
+        return cls(entries)
 
     def render_markdown(self) -> str:
         lines = [
