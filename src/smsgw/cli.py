@@ -29,6 +29,10 @@ app.add_typer(spec_app, name="spec")
 console = Console()
 err_console = Console(stderr=True)
 
+#: Components that add commands: each module has ``register(app: typer.Typer) -> None`` that only
+#: declares commands (heavy imports happen inside the command functions, so `smsgw --help` is fast).
+COMPONENT_CLIS = ("smsgw.emulator.cli", "smsgw.receiver.cli")
+
 
 @app.callback()
 def _root(
@@ -103,6 +107,22 @@ def spec_list(prefix: str = typer.Argument("", help="Only names starting with th
 
     for name in default_registry().names(prefix):
         console.print(name)
+
+
+def _register_components() -> None:
+    import importlib
+
+    for module_name in COMPONENT_CLIS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(app)
+
+
+_register_components()
 
 
 def main() -> None:

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from smsgw.redact import redact_mapping, redact_text, redact_url
+
+
+def test_redact_url_hides_password_query_and_userinfo() -> None:
+    url = "http://root:s3cr3t@127.0.0.1:80/goip_post_sms.html?username=root&password=s3cr3t&x=1"
+    redacted = redact_url(url)
+    assert "s3cr3t" not in redacted
+    assert "username=root" in redacted
+    assert "x=1" in redacted
+
+
+def test_redact_text_hides_password_pairs_in_free_text() -> None:
+    text = "GET /goip_send_cmd.html?username=admin&Password=hunter2 failed: timeout"
+    assert "hunter2" not in redact_text(text)
+    assert "username=admin" in redact_text(text)
+
+
+def test_redact_mapping_hides_nested_secret_values() -> None:
+    body = {"username": "root", "password": "pw1", "tasks": [{"sr_url": "http://h/x?password=pw2"}]}
+    flat = repr(redact_mapping(body))
+    assert "pw1" not in flat
+    assert "pw2" not in flat
+    assert "root" in flat
