@@ -1,0 +1,323 @@
+"""The receiver's raw-ASGI app: push endpoints, the ``/_api`` query/wait API and the ``/_ui`` page.
+
+Routing, in order:
+
+* ``/_api/...`` and ``/_ui`` are reserved (their query parameters are never taken for pushes);
+* ``GET /`` (and ``HEAD``) redirects to ``/_ui``;
+* ``POST /push/<device>[/...]`` is a push from device (or session) ``<device>``;
+* ``POST`` to ``/``, a configured extra path, or (when no paths are configured) any other path is a
+  push with no device key (or the key :attr:`ReceiverConfig.path_devices` maps the path to).
+
+A push is answered only after it is committed: ``200 {"code": 0, "reason": "OK", "id": N}`` when it
+was taken as a message (whatever its verdict), or a 4xx with ``{"code": <status>, "reason": ...}``
+when it could not be (malformed, oversized, wrong content type, truncated, unrecognised), and then
+it is stored as an invalid message with that reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+import orjson
+
+from smsgw._http.asgi import JSON_UTF8, Receive, Scope, Send, send_bytes, send_json
+from smsgw.receiver.classify import PushRejected
+from smsgw.receiver.core import Receiver, WaitTimeoutError
+from smsgw.receiver.redaction import redact_body, redact_headers, redact_query
+from smsgw.receiver.store import MessageFilter
+from smsgw.receiver.ui import render_page
+from smsgw.receiver.writer import StoreUnavailableError
+
+API_PREFIX = "/_api"
+UI_PATH = "/_ui"
+PUSH_PREFIX = "/push/"
+MAX_WAIT = 300.0
+_OK_PREFIX = b'{"code":0,"reason":"OK","id":'
+
+
+class _Truncated(Exception):
+    def __init__(self, body: bytes, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.body = body
+        self.reason = reason
+        self.status = status
+
+
+class ReceiverApp:
+    """ASGI callable over a :class:`Receiver`."""
+
+    def __init__(self, receiver: Receiver) -> None:
+        self.receiver = receiver
+        self.config = receiver.config
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await _lifespan(receive, send)
+            return
+        path: str = scope["path"]
+        method: str = scope["method"]
+        if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+            await self._api(scope, send, path[len(API_PREFIX) :])
+            return
+        if path == UI_PATH or path.startswith(UI_PATH + "/"):
+            await self._ui(scope, send)
+            return
+        device = self._device_for(path)
+        if device is None:
+            await send_json(send, 404, {"code": 404, "reason": f"no push endpoint at {path}"})
+            return
+        if method in ("GET", "HEAD") and path == "/":
+            await send_bytes(send, 303, b"", headers=[(b"location", UI_PATH.encode())])
+            return
+        if method != "POST":
+            await send_json(
+                send, 405, {"code": 405, "reason": "pushes are POST requests"}, headers=[(b"allow", b"POST")]
+            )
+            return
+        await self._push(scope, receive, send, path, device)
+
+    def _device_for(self, path: str) -> str | None:
+        """The device key of a push path, ``""`` for none, ``None`` if not a push path."""
+        if path.startswith(PUSH_PREFIX):
+            key = path[len(PUSH_PREFIX) :].split("/", 1)[0]
+            return unquote(key)
+        mapped = self.config.path_devices.get(path)
+        if mapped is not None:
+            return mapped
+        if path == "/" or self.config.paths is None or path in self.config.paths:
+            return ""
+        return None
+
+    # -- pushes -----------------------------------------------------------------------------
+    async def _push(self, scope: Scope, receive: Receive, send: Send, path: str, device: str) -> None:
+        received_at = time.time()
+        client = scope.get("client")
+        source = f"{client[0]}:{client[1]}" if client else "?"
+        raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        content_type: str | None = None
+        declared: int | None = None
+        for key, value in raw_headers:
+            if key == b"content-type":
+                content_type = value.decode("latin-1")
+            elif key == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = None
+        query_pairs, query = redact_query(scope.get("query_string", b"").decode("latin-1"))
+        headers = redact_headers(raw_headers)
+        rejection: PushRejected | None = None
+        body_size: int | None = None
+        disconnected = False
+        limit = self.config.max_body
+        if declared is not None and declared > limit:
+            body = b""
+            body_size = declared
+            rejection = PushRejected(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
+        else:
+            try:
+                body = await self._read_body(receive, limit, declared)
+            except _Truncated as exc:
+                body = exc.body
+                rejection = PushRejected(exc.status, exc.reason)
+                disconnected = exc.status == 400
+                if exc.status == 413:
+                    body_size = len(exc.body)
+                    body = exc.body[:limit]
+        body = redact_body(body)
+        pending = self.receiver.build(
+            received_at=received_at,
+            source=source,
+            method=scope["method"],
+            path=path,
+            query=query,
+            query_pairs=query_pairs,
+            device=device,
+            headers=headers,
+            content_type=content_type,
+            body=body,
+            body_size=body_size,
+            rejection=rejection,
+        )
+        try:
+            message_id = await self.receiver.submit(pending)
+        except StoreUnavailableError as exc:
+            await send_json(send, 503, {"code": 503, "reason": str(exc)})
+            return
+        if disconnected:
+            return  # recorded; nobody left to answer
+        if pending.status == 200:
+            await send_bytes(send, 200, _OK_PREFIX + str(message_id).encode() + b"}", JSON_UTF8)
+        else:
+            await send_json(
+                send, pending.status, {"code": pending.status, "reason": pending.problem, "id": message_id}
+            )
+
+    async def _read_body(self, receive: Receive, limit: int, declared: int | None) -> bytes:
+        """The whole body; raises :class:`_Truncated` on disconnect (400), timeout (408), limit (413).
+
+        One timer per request (not ``asyncio.wait_for`` per chunk, which costs a task each time).
+        """
+        chunks: list[bytes] = []
+        size = 0
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            if task is not None:
+                task.cancel()
+
+        timer = loop.call_later(self.config.body_timeout, expire)
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    got = b"".join(chunks)
+                    raise _Truncated(
+                        got, f"truncated body: client closed after {_of(len(got), declared)} bytes", 400
+                    )
+                chunk = message.get("body", b"")
+                if chunk:
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > limit:
+                        raise _Truncated(b"".join(chunks), f"body exceeds the limit of {limit} bytes", 413)
+                if not message.get("more_body", False):
+                    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        except asyncio.CancelledError:
+            if not expired or task is None:
+                raise
+            task.uncancel()
+            got = b"".join(chunks)
+            raise _Truncated(
+                got,
+                f"truncated body: {_of(len(got), declared)} bytes received in {self.config.body_timeout:g} s",
+                408,
+            ) from None
+        finally:
+            timer.cancel()
+
+    # -- API --------------------------------------------------------------------------------
+    async def _api(self, scope: Scope, send: Send, sub: str) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            await send_json(send, 405, {"error": "the API is read-only (GET)"}, headers=[(b"allow", b"GET")])
+            return
+        params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        try:
+            if sub == "/counters":
+                await send_json(send, 200, self.receiver.counters())
+            elif sub == "/messages":
+                flt = filter_from_params(params)
+                limit = int(params.get("limit", "100"))
+                newest = params.get("order", "asc") == "desc"
+                found = self.receiver.messages(flt, limit=limit, newest_first=newest)
+                body = params.get("body", "1") not in ("0", "false", "no")
+                await send_json(send, 200, {"messages": [m.to_json(body=body) for m in found]})
+            elif sub.startswith("/messages/"):
+                message = self.receiver.store.get(int(sub.rsplit("/", 1)[1]))
+                if message is None:
+                    await send_json(send, 404, {"error": "no such message"})
+                else:
+                    await send_json(send, 200, message.to_json())
+            elif sub == "/wait":
+                flt = filter_from_params(params)
+                timeout = min(float(params.get("timeout", "10")), MAX_WAIT)
+                count = int(params.get("count", "1"))
+                try:
+                    found = await self.receiver.wait_for_async(flt, timeout=timeout, count=count)
+                except WaitTimeoutError as exc:
+                    await send_json(
+                        send,
+                        200,
+                        {
+                            "timed_out": True,
+                            "reason": str(exc),
+                            "messages": [],
+                            "last_id": self.receiver.mark(),
+                        },
+                    )
+                else:
+                    await send_json(
+                        send,
+                        200,
+                        {
+                            "timed_out": False,
+                            "messages": [m.to_json() for m in found],
+                            "last_id": found[-1].id,
+                        },
+                    )
+            elif sub == "/health":
+                await send_json(send, 200, {"ok": True, "last_id": self.receiver.mark()})
+            else:
+                await send_json(send, 404, {"error": f"unknown API endpoint {API_PREFIX}{sub}"})
+        except (ValueError, TypeError) as exc:
+            await send_json(send, 400, {"error": f"bad query parameter: {exc}"})
+
+    async def _ui(self, scope: Scope, send: Send) -> None:
+        params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        try:
+            flt = filter_from_params(params)
+            limit = min(int(params.get("limit", "100")), 1000)
+        except (ValueError, TypeError) as exc:
+            await send_bytes(send, 400, f"bad query parameter: {exc}".encode())
+            return
+        found = self.receiver.messages(flt, limit=limit, newest_first=True)
+        page = render_page(found, self.receiver.counters(), params)
+        await send_bytes(send, 200, page.encode("utf-8"), b"text/html; charset=utf-8")
+
+
+def _of(got: int, declared: int | None) -> str:
+    return f"{got} of {declared}" if declared is not None else str(got)
+
+
+def filter_from_params(params: dict[str, str]) -> MessageFilter:
+    """``type``, ``device``, ``port``, ``tid``, ``ident``, ``family``, ``verdict``, ``since``,
+    ``until`` (epoch seconds or ISO 8601), ``after`` (id) from query parameters."""
+    types = params.get("type")
+    return MessageFilter(
+        type=tuple(t for t in types.split(",") if t) if types else None,
+        device=params.get("device"),
+        port=params.get("port"),
+        tid=int(params["tid"]) if params.get("tid") else None,
+        ident=params.get("ident"),
+        family=params.get("family"),
+        verdict=params.get("verdict") or None,
+        since=_time(params.get("since")),
+        until=_time(params.get("until")),
+        after=int(params["after"]) if params.get("after") else None,
+    )
+
+
+def _time(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        from datetime import UTC, datetime
+
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value)

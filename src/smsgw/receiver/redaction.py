@@ -1,0 +1,69 @@
+"""Strip credentials from a push before it is classified, stored or shown.
+
+The legacy SMS forward carries the server login in its URL (``?username=root&password=root``,
+simple-v2 §2.1.3); some firmware adds ``Authorization`` headers or ``password`` keys. Redaction is by
+*key* (query keys, header names, JSON keys, ``password=`` pairs in text), plus any other query value
+equal to a secret (so ``username=pw&password=pw`` does not leak through the user name). Secret
+*values* are not searched for inside the body: blind substring replacement would change what the
+device sent (a password ``1`` would rewrite every ``1``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode
+
+from smsgw.redact import REDACTED, is_secret_key, redact_text
+
+#: Header names whose values are credentials, on top of :data:`smsgw.redact.SECRET_KEYS`.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+_KEY_NAMES = "password|passwd|pass|pwd|secret|token|authorization"
+_BODY_HINT = re.compile(rb"(?i)" + _KEY_NAMES.encode())
+_JSON_PAIR = re.compile(rb'(?i)("(?:' + _KEY_NAMES.encode() + rb')"\s*:\s*)"(?:[^"\\]|\\.)*"')
+_TEXT_PAIR = re.compile(rb"(?i)\b(" + _KEY_NAMES.encode() + rb")=[^&#\s\"']*")
+_REDACTED_B = REDACTED.encode()
+
+
+def redact_query(query_string: str) -> tuple[list[tuple[str, str]], str]:
+    """Parsed pairs and the query string with secrets replaced by ``***``."""
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    secrets = {v for k, v in pairs if is_secret_key(k) and v}
+    redacted = [(k, REDACTED if is_secret_key(k) or (v and v in secrets) else v) for k, v in pairs]
+    return redacted, urlencode(redacted, safe="*:/,+") if redacted else ""
+
+
+def redact_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    """Decoded request headers (latin-1) with credential values replaced."""
+    result: list[tuple[str, str]] = []
+    for key, value in raw:
+        name = key.decode("latin-1")
+        text = value.decode("latin-1")
+        if name.lower() in SECRET_HEADERS or is_secret_key(name):
+            text = _redact_authorization(text) if name.lower() == "authorization" else REDACTED
+        elif "=" in text or "@" in text:
+            text = redact_text(text)
+        result.append((name, text))
+    return result
+
+
+def _redact_authorization(value: str) -> str:
+    """``Basic dXNlcjpwdw==`` -> ``Basic user:***``; other schemes keep only the scheme name."""
+    scheme, _, credentials = value.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            user = base64.b64decode(credentials.strip(), validate=True).decode("latin-1").split(":", 1)[0]
+        except (binascii.Error, ValueError):
+            return f"{scheme} {REDACTED}"
+        return f"{scheme} {user}:{REDACTED}"
+    return f"{scheme} {REDACTED}" if credentials else REDACTED
+
+
+def redact_body(body: bytes) -> bytes:
+    """The body with ``"password": "..."`` and ``password=...`` values replaced (usually a no-op)."""
+    if not _BODY_HINT.search(body):
+        return body
+    body = _JSON_PAIR.sub(lambda m: m.group(1) + b'"' + _REDACTED_B + b'"', body)
+    return _TEXT_PAIR.sub(lambda m: m.group(1) + b"=" + _REDACTED_B, body)

@@ -1,0 +1,79 @@
+"""Run a receiver in the foreground (``smsgw receive``): uvicorn (httptools, uvloop) on one socket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+
+from smsgw.receiver.app import ReceiverApp
+from smsgw.receiver.core import Receiver, ReceiverConfig
+
+
+def serve(
+    config: ReceiverConfig,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    ready_file: Path | None = None,
+    cpu: int | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM, then commit what is queued and close the store.
+
+    ``ready_file`` receives ``{"url", "pid", "db"}`` (written atomically) once the socket listens;
+    ``cpu`` pins the process to that core (benchmarks).
+    """
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = int(sock.getsockname()[1])
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{bound_port}"
+    receiver = Receiver(config).start()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            ReceiverApp(receiver),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http="httptools",
+            loop="uvloop",
+            timeout_keep_alive=75,
+        )
+    )
+
+    async def announce() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            await asyncio.sleep(0.01)
+        if ready_file is not None:
+            tmp = ready_file.with_suffix(ready_file.suffix + ".tmp")
+            tmp.write_text(
+                json.dumps({"url": url, "pid": os.getpid(), "db": str(config.db)}), encoding="utf-8"
+            )
+            tmp.replace(ready_file)
+        if on_ready is not None:
+            on_ready(url)
+
+    async def main() -> None:
+        task = asyncio.create_task(announce())
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            task.cancel()
+
+    try:
+        import uvloop
+
+        uvloop.run(main())
+    finally:
+        receiver.close()
+        sock.close()
