@@ -1,0 +1,1053 @@
+"""One emulated Ejoin device: a pure state machine, ``handle(request) -> response`` and
+``advance(now) -> pushes``.  No I/O, no threads, no sleeping: time comes from a :class:`Clock`.
+
+The endpoints are those of the device's profile (gateway-2.4, router-2.2, proxy-gateway,
+simple-v2).  State lives in the parts: :class:`PortBank` (ports, SIMs, status codes),
+:class:`TaskBoard` (SMS tasks and queues, status reports), :class:`Inbox` (received SMS),
+:class:`Statistics`, the eSIM bank, the secure sessions and the router configuration.
+
+Answers when the documents are silent (read with the errata of ``schemas/errata.d``):
+
+* success ``code`` is per endpoint (E-EJ-RESULT-CODE-PER-ENDPOINT): 200 for the SMS, statistics and
+  eSIM endpoints, 0 for goip_send_cmd and goip_get_sms;
+* bad credentials: HTTP 401 and the endpoint's answer shape with ``code`` 401 (200-family) or 1
+  (0-family), ``reason`` "Invalid User"; goip_post_sms also gives every task "1 Invalid User";
+* a request that cannot be read (malformed JSON, wrong types at the top level, bad port lists):
+  HTTP 400, ``code`` 400 (200-family) or 15 "Invalid CMD" (goip_send_cmd), never a 5xx;
+* an unknown path: HTTP 404; a body over the limit: HTTP 413; both with ``code``/``reason`` JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import orjson
+
+from smsgw.emulator import ports as P
+from smsgw.emulator.clock import Clock, VirtualClock
+from smsgw.emulator.esim import EsimBank
+from smsgw.emulator.faults import Faults, Switches, defect, quirk
+from smsgw.emulator.inbox import Inbox, Received, scts
+from smsgw.emulator.messages import JSON_CT, Push, Request, Response
+from smsgw.emulator.network import Network
+from smsgw.emulator.ports import PortBank, PortSpecError, parse_number_list, parse_port_spec
+from smsgw.emulator.profiles import Profile, get_profile
+from smsgw.emulator.security import Rejected, SecurityManager
+from smsgw.emulator.stats import RECEIVED, SENT_FAILED, SENT_OK, Statistics
+from smsgw.emulator.tasks import STATUS_TEXT, Job, SendResult, TaskBoard
+
+Q_MAX_SLOT_KEY = quirk(
+    "quirk.max-slot-key",
+    'dev-status sends "max-slot": 4 (the examples) instead of "max-slots"',
+    erratum="E-EJ-DEVSTATUS-MAXSLOT-KEY",
+)
+Q_MAX_SLOTS_INT = quirk(
+    "quirk.max-slots-int",
+    "dev-status max-slots as an integer (the 2.4 sample)",
+    erratum="E-EJ-DEVSTATUS-MAXSLOTS-INT",
+)
+Q_GET_TASKS_CODE_KEY = quirk(
+    "quirk.get-tasks-code-key",
+    'goip_get_tasks answers the key "code " with a trailing space (2.4 §6.3.6)',
+    erratum="E-EJ-GETTASKS-CODE-KEY",
+)
+Q_RPT_NUM_INT = quirk(
+    "quirk.rpt-num-int",
+    "status-report rpt_num as an integer (the examples)",
+    erratum="E-EJ-STATUSREPORT-RPTNUM-INT",
+)
+Q_SENT_SMS_EXAMPLE = quirk(
+    "quirk.sent-sms-example-keys",
+    'sent-sms as the simple-v2 example: "recver", bare status "0", no sim_src',
+    erratum="E-EJ-SENTSMS-RECVER-KEY",
+)
+
+D_AUTH_IGNORED = defect("defect.auth-ignored", "any username/password is accepted")
+D_500_ON_BAD_JSON = defect("defect.500-on-bad-json", "a body that is not JSON answers HTTP 500")
+D_TRUNCATED_JSON = defect("defect.truncated-json", "answers are cut in the middle of the JSON")
+D_STALL = defect("defect.stall-response", "answers are delayed by stall_seconds (30 s by default)")
+D_WRONG_CONTENT_TYPE = defect("defect.wrong-content-type", "answers are sent as text/html")
+D_WRONG_CODE = defect(
+    "defect.wrong-code", "success code of the other family (0 from goip_post_sms, 200 from goip_send_cmd)"
+)
+D_MISSING_REASON = defect("defect.missing-reason", "answers lack the reason field")
+D_TID_NOT_ECHOED = defect(
+    "defect.tid-not-echoed", "task-status entries carry the batch position instead of the tid"
+)
+D_TID_STRING = defect("defect.tid-as-string", "task-status tid is a string (wrong type)")
+D_STATUS_TEXT = defect("defect.status-text-wrong", 'task status "0 Success" instead of "0 OK"')
+D_SEQ_NOT_INCREASING = defect("defect.seq-not-increasing", "dev-status seq stays at 1")
+D_DEVSTATUS_NO_MAC = defect("defect.dev-status-missing-mac", "dev-status lacks the required mac field")
+D_PORT_STATUS_SILENT = defect(
+    "defect.port-status-not-pushed", "port status changes produce no port-status push"
+)
+D_PERIOD_MIN = defect("defect.period-min-ignored", "a dev-status period below 60 s is used as given")
+D_PERIOD_ZERO = defect("defect.period-zero-ignored", "period=0 does not cancel the dev-status reports")
+D_RPT_NUM_WRONG = defect("defect.rpt-num-wrong", "status-report rpt_num does not match the number of rpts")
+D_TASK_NUM_WRONG = defect(
+    "defect.task-num-wrong", "goip_get_tasks task_num is not the number of tasks returned"
+)
+D_DR_MISSING = defect("defect.dr-missing", "dr=1 produces no delivery report")
+D_RECV_NOT_BASE64 = defect("defect.recv-sms-plain-text", "recv-sms content is plain text, not base64")
+D_PAR_SET_WRONG = defect("defect.par-set-wrong", "op=set answers par_set 0 although parameters were set")
+D_IP_LIST_IGNORED = defect("defect.ip-list-ignored", "the device IP white/black lists are not enforced")
+D_STATS_COUNT_WRONG = defect("defect.stats-count-wrong", "statistics count is not the number of stats items")
+
+PORT_STATUS_CT = JSON_CT
+OK_200 = {"code": 200, "reason": "OK"}
+#: endpoints whose success code is 0 (E-EJ-RESULT-CODE-PER-ENDPOINT); the others use 200
+ZERO_FAMILY = frozenset({"goip_send_cmd", "goip_get_sms", "crypt_sess"})
+MAX_BODY = 1 << 20
+
+
+@dataclass(slots=True)
+class DeviceConfig:
+    """How to build a device. ``password`` never appears in answers, state or logs."""
+
+    profile: str = "gateway-2.4"
+    ports: int | None = None
+    slots: int | None = None
+    username: str = "root"
+    password: str = field(default="root", repr=False)
+    seed: int = 0
+    index: int = 0
+    ip: str = "127.0.0.1"
+    mac: str | None = None
+    #: seconds one SMS takes to send; seconds a SIM takes to register
+    send_time: float = 5.0
+    register_time: float = 3.0
+    max_tasks: int = 10_000
+    max_body: int = MAX_BODY
+    #: push targets set by configuration (the API can change them)
+    status_url: str | None = None
+    status_period: int = 0
+    sr_url: str | None = None
+    sms_url: str | None = None
+    mms_url: str | None = None
+    sms_cnt: int = 1
+    sms_prd: float = 30.0
+    sr_cnt: int = 100
+    sr_prd: float = 30.0
+    sent_sms_push: bool | None = None
+    empty_slots: float = 0.0
+    stall_seconds: float = 30.0
+    switches: tuple[str, ...] = ()
+
+
+class Device:
+    """An emulated Ejoin device."""
+
+    def __init__(
+        self, config: DeviceConfig | None = None, clock: Clock | None = None, network: Network | None = None
+    ) -> None:
+        self.config = config = replace(config) if config is not None else DeviceConfig()
+        self.profile: Profile = get_profile(config.profile)
+        self.clock: Clock = clock or VirtualClock()
+        self.rng = random.Random(config.seed * 7919 + config.index)  # noqa: S311 (seeded emulation, not crypto)
+        self.switches = Switches(config.switches)
+        self.faults = Faults(seed=config.seed)
+        n_ports = config.ports or self.profile.ports
+        n_slots = config.slots or self.profile.slots
+        self.bank = PortBank(
+            n_ports,
+            n_slots,
+            device_index=config.index,
+            rng=self.rng,
+            register_time=config.register_time,
+            empty_slots=config.empty_slots,
+        )
+        self.tasks = TaskBoard(
+            self.bank, self.switches, self.rng, send_time=config.send_time, max_tasks=config.max_tasks
+        )
+        self.inbox = Inbox(self._new_ssrc())
+        self.stats = Statistics(n_ports, n_slots)
+        self.esim = EsimBank(n_ports)
+        self.security = SecurityManager({config.username: config.password})
+        self.router: Any = _make_router(self)
+        self.mac = (
+            config.mac
+            or f"00-30-f1-{(config.index >> 8) & 0xFF:02x}-{config.index & 0xFF:02x}-{config.seed & 0xFF:02x}"
+        )
+        self.status_url = config.status_url
+        self.period = config.status_period
+        self.dev_seq = 0
+        self.sent_seq = 0
+        self.next_dev_status = float("inf")
+        if self.status_url and self.period > 0:
+            self.next_dev_status = self.clock.now() + self.period
+        self.sr_url, self.sms_url, self.mms_url = config.sr_url, config.sms_url, config.mms_url
+        self.sr_cnt, self.sr_prd = config.sr_cnt, config.sr_prd
+        self.sms_cnt, self.sms_prd = config.sms_cnt, config.sms_prd
+        self.sent_sms_push = (
+            self.profile.sent_sms_push if config.sent_sms_push is None else config.sent_sms_push
+        )
+        self.incoming: deque[tuple[int, int, str, str, str, float, bool]] = deque()
+        self.history: deque[dict[str, Any]] = deque(maxlen=500)
+        self._sent_pushes: list[Push] = []
+        self.pushes_total = 0
+        self.requests = 0
+        self.network = network
+        if network is not None:
+            network.attach(self)
+        self._routes: dict[str, Callable[[Request, dict[str, Any] | None], Response]] = {}
+        for op in self.profile.operations:
+            handler = getattr(self, f"_op_{op}", None)
+            if handler is not None:
+                self._routes[f"/{op}.json" if op == "crypt_sess" else f"/{op}.html"] = handler
+        for endpoint in self.profile.router_endpoints:
+            self._routes[f"/{endpoint}"] = self._router_endpoint
+        self.bank.changed.clear()
+
+    # -- identity ----------------------------------------------------------------------------
+    def _new_ssrc(self) -> str:
+        return f"{self.rng.getrandbits(64):016x}"
+
+    @property
+    def n_ports(self) -> int:
+        return self.bank.n_ports
+
+    @property
+    def n_slots(self) -> int:
+        return self.bank.n_slots
+
+    # -- request handling ---------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        """Answer one API request (never raises; an unexpected error is a 500 with a reason)."""
+        self.requests += 1
+        handler = self._routes.get(request.path)
+        if handler is None:
+            return self._finish(Response.json({"code": 404, "reason": "Not Found"}, 404))
+        if (
+            self.router is not None
+            and not self.switches.on(D_IP_LIST_IGNORED)
+            and not self.router.ip_allowed(request.source_ip)
+        ):
+            return self._finish(Response.json({"code": 403, "reason": "Forbidden"}, 403))
+        try:
+            response = handler(request, None)
+        except Exception as exc:  # a bug of the emulator, reported without secrets
+            response = Response.json({"code": 500, "reason": f"emulator error: {type(exc).__name__}"}, 500)
+        return self._finish(response)
+
+    def _finish(self, response: Response) -> Response:
+        sw = self.switches
+        if sw:
+            if sw.on(D_TRUNCATED_JSON):
+                response.body = response.body[: max(1, len(response.body) // 2)]
+            if sw.on(D_STALL):
+                response.delay += self.config.stall_seconds
+            if sw.on(D_WRONG_CONTENT_TYPE):
+                response.content_type = "text/html"
+        faults = self.faults
+        if faults.active:
+            if faults.drop():
+                response.drop = True
+            elif faults.error():
+                response.status, response.body = (
+                    503,
+                    orjson.dumps({"code": 503, "reason": "Service Unavailable"}),
+                )
+            response.delay += faults.delay()
+        return response
+
+    def _json_body(self, request: Request) -> tuple[Any, Response | None]:
+        """The parsed JSON body, or the answer to a body that is not JSON."""
+        try:
+            return orjson.loads(request.body), None
+        except orjson.JSONDecodeError:
+            if self.switches.on(D_500_ON_BAD_JSON):
+                return None, Response(500, b"Internal Server Error", "text/plain")
+            return None, None
+
+    def _check_auth(self, request: Request, body: Any) -> tuple[bool, Request]:
+        """(authorized, request with the decrypted body for a crypt_sess session)."""
+        if self.switches.on(D_AUTH_IGNORED):
+            return True, request
+        query = request.query
+        if "session" in query and "password" not in query:
+            verdict = self.security.verify(request.path, query, request.body, self.clock.now())
+            if isinstance(verdict, Rejected):
+                return False, request
+            return True, replace(request, body=verdict.body or b"")
+        user = query.get("username")
+        password = query.get("password")
+        if (user is None or password is None) and isinstance(body, dict):
+            user = _str_key(body, "username")
+            password = _str_key(body, "password")
+        if user is None or password is None:
+            return False, request
+        ok = hmac.compare_digest(user.encode(), self.config.username.encode()) & hmac.compare_digest(
+            password.encode(), self.config.password.encode()
+        )
+        return bool(ok), request
+
+    def _code(self, op: str, ok: bool = True) -> int:
+        zero = op in ZERO_FAMILY
+        if ok and self.switches.on(D_WRONG_CODE):
+            zero = not zero
+        if ok:
+            return 0 if zero else 200
+        return 1 if zero else 401
+
+    def _answer(self, op: str, payload: dict[str, Any], status: int = 200) -> Response:
+        if self.switches.on(D_MISSING_REASON):
+            payload.pop("reason", None)
+        return Response(status, orjson.dumps(payload))
+
+    def _denied(self, op: str, extra: dict[str, Any] | None = None) -> Response:
+        payload: dict[str, Any] = {"code": self._code(op, ok=False), "reason": "Invalid User"}
+        payload.update(extra or {})
+        return self._answer(op, payload, 401)
+
+    def _bad(self, op: str, reason: str, extra: dict[str, Any] | None = None) -> Response:
+        payload: dict[str, Any] = {"code": 15 if op == "goip_send_cmd" else 400, "reason": reason}
+        payload.update(extra or {})
+        return self._answer(op, payload, 400)
+
+    # -- goip_get_status (gateway-2.4 §4.1) -----------------------------------------------------
+    def _op_goip_get_status(self, request: Request, _: Any) -> Response:
+        ok, request = self._check_auth(request, None)
+        if not ok:
+            return self._denied("goip_get_status")
+        q = request.query
+        now = self.clock.now()
+        url = q.get("url")
+        if url:
+            self.status_url = url if "://" in url else f"http://{url}"
+            if "period" not in q and self.period <= 0:
+                self._set_period(60, now)
+        if "period" in q:
+            try:
+                period = int(q["period"])
+            except ValueError:
+                return self._bad("goip_get_status", "period must be an integer")
+            if period < 0:
+                return self._bad("goip_get_status", "period must be >= 0")
+            self._set_period(period, now)
+        try:
+            only = int(q["port"]) if q.get("port") else None
+        except ValueError:
+            only = -1
+        if only is not None and not 1 <= only <= self.n_ports:
+            return self._bad("goip_get_status", "invalid port")
+        payload = self.dev_status(
+            all_sims=q.get("all_sims") == "1", all_slots=q.get("all_slots") == "1", port=only
+        )
+        return Response(200, orjson.dumps(payload))
+
+    def _set_period(self, period: int, now: float) -> None:
+        if period == 0:
+            if not self.switches.on(D_PERIOD_ZERO):
+                self.period = 0
+                self.next_dev_status = float("inf")
+            return
+        if period < 60 and not self.switches.on(D_PERIOD_MIN):
+            period = 60
+        self.period = period
+        self.next_dev_status = now + period
+
+    def dev_status(
+        self, *, all_sims: bool = False, all_slots: bool = False, port: int | None = None
+    ) -> dict[str, Any]:
+        """A dev-status message (§4.1.3); ``seq`` counts from 1 (every one sent or answered)."""
+        sw = self.switches
+        if not sw.on(D_SEQ_NOT_INCREASING):
+            self.dev_seq += 1
+        else:
+            self.dev_seq = 1
+        entries = []
+        for p in self.bank.ports:
+            if port is not None and p.number != port:
+                continue
+            for s in p.slots:
+                if all_slots or (all_sims and s.present) or p.active == s.slot:
+                    entries.append(self.bank.entry(s, sw, counters=self.profile.usage_counters))
+        payload: dict[str, Any] = {"type": "dev-status", "seq": self.dev_seq, "expires": self.period or 180}
+        if not sw.on(D_DEVSTATUS_NO_MAC):
+            payload["mac"] = self.mac
+        payload["ip"] = self.config.ip
+        payload["ver"] = self.profile.ver
+        payload["max-ports"] = self.n_ports
+        if sw.on(Q_MAX_SLOT_KEY):
+            payload["max-slot"] = self.n_slots
+        elif sw.on(Q_MAX_SLOTS_INT):
+            payload["max-slots"] = self.n_slots
+        else:
+            payload["max-slots"] = str(self.n_slots)
+        payload["status"] = entries
+        return payload
+
+    # -- goip_send_cmd (gateway-2.4 §5, §6.4.2-§6.4.4) --------------------------------------------
+    def _op_goip_send_cmd(self, request: Request, _: Any) -> Response:
+        op_name = "goip_send_cmd"
+        body: Any = None
+        q = request.query
+        is_set_text = q.get("op") == "set" and request.body and not request.body.lstrip().startswith(b"{")
+        if request.body and not is_set_text:
+            body, error = self._json_body(request)
+            if error is not None:
+                return error
+            if body is None:
+                ok, request = self._check_auth(request, None)
+                return self._bad(op_name, "Invalid CMD") if ok else self._denied(op_name)
+        ok, request = self._check_auth(request, body)
+        if not ok:
+            return self._denied(op_name)
+        now = self.clock.now()
+        if is_set_text or (q.get("op") == "set" and not body):
+            return self._cmd_set(q, request.body)
+        if q.get("op") == "get":
+            return self._cmd_get(q)
+        if isinstance(body, dict) and body:
+            op = body.get("op")
+            commands: list[tuple[Any, Any]]
+            if op == "multiple":
+                ops = body.get("ops")
+                if not isinstance(ops, list) or not ops:
+                    return self._bad(op_name, "Invalid CMD")
+                commands = [
+                    (c.get("op"), c.get("ports")) if isinstance(c, dict) else (None, None) for c in ops
+                ]
+            else:
+                commands = [(op, body.get("ports"))]
+        elif body is not None and not isinstance(body, dict):
+            return self._bad(op_name, "Invalid CMD")
+        else:
+            op = q.get("op")
+            commands = [(op, q.get("ports", q.get("port")))]
+        # check everything before acting: a command either applies whole or not at all
+        plan: list[tuple[str, list[tuple[int, int | None]], dict[str, str]]] = []
+        for cmd, spec in commands:
+            if not isinstance(cmd, str) or cmd not in self._cmd_ops():
+                return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
+            targets: list[tuple[int, int | None]] = []
+            if cmd not in ("save", "reboot"):
+                if not isinstance(spec, str):
+                    return self._answer(op_name, {"code": 2, "reason": "Invalid Port"})
+                try:
+                    targets = parse_port_spec(spec, self.n_ports, self.n_slots)
+                except PortSpecError:
+                    return self._answer(op_name, {"code": 2, "reason": "Invalid Port"})
+            plan.append((cmd, targets, dict(q)))
+        for cmd, targets, params in plan:
+            self._apply(cmd, targets, params, now)
+        return self._answer(op_name, {"code": self._code(op_name), "reason": "OK"})
+
+    def _cmd_ops(self) -> frozenset[str]:
+        return frozenset({"lock", "unlock", "switch", "reset", "save", "reboot"}) | self.profile.extra_ops
+
+    def _apply(
+        self, cmd: str, targets: list[tuple[int, int | None]], params: dict[str, str], now: float
+    ) -> None:
+        bank = self.bank
+        if cmd == "reboot":
+            self.reboot()
+            return
+        if cmd == "save":
+            return
+        seen: set[int] = set()
+        for port, slot in targets:
+            if cmd == "lock":
+                bank.lock(port, slot, now)
+            elif cmd == "unlock":
+                bank.unlock(port, slot, now)
+            elif cmd == "switch":
+                bank.switch(port, slot, now)
+            elif cmd in ("reset", "redial") and port not in seen:
+                seen.add(port)
+                if cmd == "redial" and params.get("mode") == "1":
+                    continue  # fast mode: the SIM does not re-register
+                bank.reset(port, now)
+            elif cmd in ("ledon", "ledoff"):
+                bank.set_led(port, cmd == "ledon")
+        if cmd in ("switch", "lock", "unlock") and self.network is not None:
+            self.network.invalidate()
+
+    def _cmd_set(self, q: dict[str, str] | Any, body: bytes) -> Response:
+        """``sim_imei(n)=...&sim_number(n)=...`` (§6.4.3, §6.4.4); ``n = (port-1)*slots + (slot-1)``."""
+        op_name = "goip_send_cmd"
+        from smsgw.emulator.messages import parse_query
+
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._bad(op_name, "Invalid CMD")
+        params = parse_query(text)
+        for key, value in q.items():
+            if "(" in key or key in ("sms_url", "ttl", "data_service_enable"):
+                params.setdefault(key, value)
+        changes: list[tuple[str, P.Slot | None, str]] = []
+        for key, value in params.items():
+            name, _, rest = key.partition("(")
+            if name in ("sim_imei", "sim_number"):
+                index = rest.rstrip(")")
+                if not index.isdigit():
+                    return self._answer(op_name, {"code": 2, "reason": "Invalid Port"})
+                slot = self.bank.by_index(int(index))
+                if slot is None:
+                    return self._answer(op_name, {"code": 2, "reason": "Invalid Port"})
+                if name == "sim_imei" and not (value.isdigit() and 14 <= len(value) <= 16):
+                    return self._bad(op_name, f"bad IMEI for {key}")
+                if name == "sim_number" and value and not value.lstrip("+").isdigit():
+                    return self._bad(op_name, f"bad number for {key}")
+                changes.append((name, slot, value))
+            elif name == "sms_url":
+                changes.append((name, None, value))
+            elif self.router is not None and hasattr(self.router, "set_param"):
+                changes.append((key, None, value))
+            else:
+                return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
+        for name, slot, value in changes:
+            if slot is not None:
+                if name == "sim_imei":
+                    slot.imei = value
+                else:
+                    slot.number = value
+                self.bank.ports[slot.port - 1].seq += 1
+                self.bank.changed.append(slot)
+            elif name == "sms_url":
+                self.sms_url = value or None
+            else:
+                self.router.set_param(name, value)
+        if self.network is not None:
+            self.network.invalidate()
+        par_set = 0 if self.switches.on(D_PAR_SET_WRONG) else len(changes)
+        return self._answer(op_name, {"code": self._code(op_name), "reason": "OK", "par_set": par_set})
+
+    def _cmd_get(self, q: dict[str, str] | Any) -> Response:
+        op_name = "goip_send_cmd"
+        payload: dict[str, Any] = {"code": self._code(op_name), "reason": "OK"}
+        for key in q:
+            if key in ("username", "password", "op", "version", "session", "seq", "auth", "expires"):
+                continue
+            name, _, rest = key.partition("(")
+            if name in ("sim_imei", "sim_number"):
+                index = rest.rstrip(")")
+                slot = self.bank.by_index(int(index)) if index.isdigit() else None
+                if slot is None:
+                    return self._answer(op_name, {"code": 2, "reason": "Invalid Port"})
+                payload[key] = slot.imei if name == "sim_imei" else slot.number
+            elif name == "sms_url":
+                payload[key] = self.sms_url or ""
+            elif self.router is not None and hasattr(self.router, "get_param"):
+                value = self.router.get_param(key)
+                if value is None:
+                    return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
+                payload[key] = value
+            else:
+                return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
+        return self._answer(op_name, payload)
+
+    # -- goip_post_sms (gateway-2.4 §6.3.1) --------------------------------------------------------
+    def _op_goip_post_sms(self, request: Request, _: Any) -> Response:
+        op_name = "goip_post_sms"
+        if request.method == "GET" and not request.body:
+            body: Any = _task_from_query(request.query)
+        else:
+            body, error = self._json_body(request)
+            if error is not None:
+                return error
+        ok, request = self._check_auth(request, body)
+        if ok and request.body and "session" in request.query:
+            body, error = self._json_body(request)
+            if error is not None:
+                return error
+        if not isinstance(body, dict) or not isinstance(body.get("tasks"), list):
+            if not ok:
+                return self._denied(op_name, {"type": "task-status", "status": []})
+            reason = "Invalid JSON" if body is None else "tasks expected"
+            return self._bad(op_name, reason, {"type": "task-status", "status": []})
+        tasks = body["tasks"]
+        if not ok:
+            denied = [{"tid": _tid_of(t), "status": STATUS_TEXT[1]} for t in tasks]
+            return self._denied(op_name, {"type": "task-status", "status": denied})
+        self._take_report_settings(body)
+        now = self.clock.now()
+        board = self.tasks
+        batch: set[int] = set()
+        statuses = []
+        for task in tasks:
+            tid, status = board.create(task, now, batch)
+            statuses.append({"tid": tid, "status": status})
+        if request.source_ip:
+            for tid in batch:
+                board.tasks[tid].src_ip = request.source_ip
+        sw = self.switches
+        if sw:
+            for i, entry in enumerate(statuses):
+                if sw.on(D_TID_NOT_ECHOED):
+                    entry["tid"] = i
+                if sw.on(D_TID_STRING):
+                    entry["tid"] = str(entry["tid"])
+                if sw.on(D_STATUS_TEXT) and entry["status"] == "0 OK":
+                    entry["status"] = "0 Success"
+        return self._answer(
+            op_name, {"code": self._code(op_name), "reason": "OK", "type": "task-status", "status": statuses}
+        )
+
+    def _take_report_settings(self, body: dict[str, Any]) -> None:
+        """Top-level send-sms attributes that configure the device (§6.3.1.3, first table)."""
+        if not body.keys() - {"type", "task_num", "tasks", "username", "password"}:
+            return
+        url = body.get("sr_url")
+        if isinstance(url, str) and url:
+            self.sr_url = url
+        url = body.get("sms_url")
+        if isinstance(url, str) and url:
+            self.sms_url = url
+        for key, low in (("sr_cnt", 1), ("sr_prd", 1), ("sms_cnt", 1), ("sms_prd", 1)):
+            value = _as_int(body.get(key))
+            if value is not None and value >= low:
+                setattr(self, key, value)
+
+    # -- pause / resume / remove / get_tasks (§6.3.3-§6.3.6) ----------------------------------------
+    def _task_op(self, request: Request, op_name: str) -> Response:
+        body: Any = {}
+        if request.body.strip():
+            body, error = self._json_body(request)
+            if error is not None:
+                return error
+        ok, request = self._check_auth(request, body)
+        if ok and request.body.strip() and "session" in request.query:
+            body, error = self._json_body(request)
+            if error is not None:
+                return error
+        if not ok:
+            tids = body.get("tids") if isinstance(body, dict) else None
+            extra = (
+                {"results": [{"tid": _tid_of({"tid": t}), "status": STATUS_TEXT[1]} for t in tids]}
+                if isinstance(tids, list)
+                else None
+            )
+            return self._denied(op_name, extra)
+        if not isinstance(body, dict):
+            return self._bad(op_name, "Invalid JSON" if body is None else "an object expected")
+        tids = body.get("tids")
+        if tids is not None and not isinstance(tids, list):
+            return self._bad(op_name, "tids must be an array")
+        now = self.clock.now()
+        if op_name == "goip_pause_sms":
+            results = self.tasks.pause(tids)
+        elif op_name == "goip_resume_sms":
+            results = self.tasks.resume(tids)
+        else:
+            results = self.tasks.remove(tids, now)
+        payload: dict[str, Any] = {"code": self._code(op_name), "reason": "OK"}
+        if tids is not None:
+            payload["results"] = results
+        return self._answer(op_name, payload)
+
+    def _op_goip_pause_sms(self, request: Request, _: Any) -> Response:
+        return self._task_op(request, "goip_pause_sms")
+
+    def _op_goip_resume_sms(self, request: Request, _: Any) -> Response:
+        return self._task_op(request, "goip_resume_sms")
+
+    def _op_goip_remove_sms(self, request: Request, _: Any) -> Response:
+        return self._task_op(request, "goip_remove_sms")
+
+    def _op_goip_get_tasks(self, request: Request, _: Any) -> Response:
+        op_name = "goip_get_tasks"
+        empty = {"total_num": 0, "task_num": 0, "tasks": []}
+        ok, request = self._check_auth(request, None)
+        if not ok:
+            return self._denied(op_name, empty)
+        q = request.query
+        port = _as_int(q.get("port"))
+        pos = _as_int(q.get("pos"))
+        num = _as_int(q.get("num", "10"))
+        if port is None or not 1 <= port <= self.n_ports:
+            return self._bad(op_name, "Invalid Port", empty)
+        if pos is None or pos < 0 or num is None or num < 0:
+            return self._bad(op_name, "pos and num must be integers >= 0", empty)
+        waiting = self.tasks.waiting(port)
+        picked = waiting[pos : pos + num]
+        content = q.get("has_content") == "1"
+        items = [self.tasks.describe(t, content) for t in picked]
+        task_num = len(items) + (1 if self.switches.on(D_TASK_NUM_WRONG) else 0)
+        code_key = "code " if self.switches.on(Q_GET_TASKS_CODE_KEY) else "code"
+        payload = {
+            code_key: self._code(op_name),
+            "reason": "OK",
+            "total_num": len(waiting),
+            "task_num": task_num,
+            "tasks": items,
+        }
+        return self._answer(op_name, payload)
+
+    # -- goip_get_sms (§8) ------------------------------------------------------------------------
+    def _op_goip_get_sms(self, request: Request, _: Any) -> Response:
+        op_name = "goip_get_sms"
+        body: Any = None
+        if request.method == "POST" and request.body.strip():
+            body, error = self._json_body(request)
+            if error is not None:
+                return error
+        ok, request = self._check_auth(request, body)
+        empty = {"ssrc": self.inbox.ssrc, "sms_num": 0, "next_sms": 1, "data": []}
+        if not ok:
+            return self._denied(op_name, empty)
+        params: dict[str, Any] = dict(request.query)
+        if isinstance(body, dict):
+            params.update({k.lower(): v for k, v in body.items()})
+        sms_id = _as_int(params.get("sms_id", 1))
+        sms_num = _as_int(params.get("sms_num", 0))
+        sms_del = _as_int(params.get("sms_del", 0))
+        if sms_id is None or sms_id < 1 or sms_num is None or sms_num < 0 or sms_del not in (0, 1):
+            return self._answer(op_name, {"code": 2, "reason": "Invalid parameter", **empty}, 400)
+        payload = self.inbox.query(sms_id, sms_num, sms_del == 1, self.switches)
+        payload["code"] = self._code(op_name)
+        if self.switches.on(D_RECV_NOT_BASE64):
+            for item in payload["data"]:
+                if item[0] == 0:
+                    item[5] = base64.b64decode(item[5]).decode("utf-8", "replace")
+        return self._answer(op_name, payload)
+
+    # -- statistics (§9, §10) ---------------------------------------------------------------------
+    def _stat_targets(self, q: Any) -> list[tuple[int, int]] | str:
+        try:
+            ports = parse_number_list(q.get("ports", "all"), self.n_ports)
+            slots_raw = q.get("slots")
+            slots = None if slots_raw in (None, "") else parse_number_list(slots_raw, self.n_slots)
+        except PortSpecError as exc:
+            return str(exc)
+        kind = q.get("type", "0")
+        if kind not in ("0", "1", "2", "3"):
+            return "type must be 0..3"
+        return [(p, s) for p in ports for s in (slots if slots is not None else [self.bank.port(p).active])]
+
+    def _op_goip_get_sms_stat(self, request: Request, _: Any) -> Response:
+        op_name = "goip_get_sms_stat"
+        empty = {"count": 0, "stats": []}
+        ok, request = self._check_auth(request, None)
+        if not ok:
+            return self._denied(op_name, empty)
+        targets = self._stat_targets(request.query)
+        if isinstance(targets, str):
+            return self._bad(op_name, targets, empty)
+        kind = int(request.query.get("type", "0"))
+        now = self.clock.now()
+        stats = []
+        for port, slot in targets:
+            received, ok_n, failed_n = self.stats.of(port, slot).counts(kind, now)
+            active = self.bank.port(port).active == slot
+            stats.append(
+                {
+                    "port": port,
+                    "slot": slot,
+                    "received": received,
+                    "sent": ok_n + failed_n,
+                    "sent_ok": ok_n,
+                    "sent_failed": failed_n,
+                    "con_failed": self.stats.of(port, slot).con_failed,
+                    "unsent": self.tasks.unsent_on(port) if active else 0,
+                    "sending": self.tasks.sending_on(port) if active else 0,
+                }
+            )
+        count = len(stats) + (1 if self.switches.on(D_STATS_COUNT_WRONG) else 0)
+        return self._answer(
+            op_name, {"code": self._code(op_name), "reason": "OK", "count": count, "stats": stats}
+        )
+
+    def _op_goip_get_call_stat(self, request: Request, _: Any) -> Response:
+        """Calls are not emulated: every counter is 0, ``nc`` "0/0" (the shape of §10.1.3)."""
+        op_name = "goip_get_call_stat"
+        empty = {"count": 0, "stats": []}
+        ok, request = self._check_auth(request, None)
+        if not ok:
+            return self._denied(op_name, empty)
+        targets = self._stat_targets(request.query)
+        if isinstance(targets, str):
+            return self._bad(op_name, targets, empty)
+        stats = [
+            {
+                "port": port,
+                "slot": slot,
+                "calls": 0,
+                "alerted": 0,
+                "connected": 0,
+                "con_failed": 0,
+                "nc": "0/0",
+                "pdd": 0,
+                "acd": 0,
+                "asr": 0,
+                "tcd": 0,
+                "act_tcd": 0,
+            }
+            for port, slot in targets
+        ]
+        count = len(stats) + (1 if self.switches.on(D_STATS_COUNT_WRONG) else 0)
+        return self._answer(
+            op_name, {"code": self._code(op_name), "reason": "OK", "count": count, "stats": stats}
+        )
+
+    # -- eSIM (§12), crypt_sess (§3), router endpoints: the peripheral modules --------------------------
+    def _component(self, request: Request, op_name: str, component: Any, *, auth: bool = True) -> Response:
+        body: bytes | None = request.body or None
+        if auth:
+            parsed: Any = None
+            if body and request.method == "POST":
+                try:
+                    parsed = orjson.loads(body)
+                except orjson.JSONDecodeError:
+                    parsed = None
+            ok, request = self._check_auth(request, parsed)
+            if not ok:
+                extra = {"count": 0, "ports": []} if "esims" in op_name else None
+                return self._denied(op_name, extra)
+            body = request.body or None
+        status, payload = getattr(component, f"handle_{op_name}")(request.query, body, self.clock.now())
+        if payload.get("code") == 200 and self.switches.on(D_WRONG_CODE):
+            payload["code"] = 0
+        return self._answer(op_name, payload, status)
+
+    def _op_goip_get_esims(self, request: Request, _: Any) -> Response:
+        return self._component(request, "goip_get_esims", self.esim)
+
+    def _op_goip_write_esims(self, request: Request, _: Any) -> Response:
+        return self._component(request, "goip_write_esims", self.esim)
+
+    def _op_goip_delete_esims(self, request: Request, _: Any) -> Response:
+        return self._component(request, "goip_delete_esims", self.esim)
+
+    def _op_crypt_sess(self, request: Request, _: Any) -> Response:
+        status, payload = self.security.handle_crypt_sess(
+            request.query, request.body or None, self.clock.now()
+        )
+        return Response(status, orjson.dumps(payload))
+
+    def _router_endpoint(self, request: Request, _: Any) -> Response:
+        if self.router is None:
+            return Response.json({"code": 404, "reason": "Not Found"}, 404)
+        return self._component(request, request.path.lstrip("/"), self.router)
+
+    # -- time -----------------------------------------------------------------------------------------
+    def advance(self, now: float | None = None) -> list[Push]:
+        """Everything that became due up to ``now`` (default: the clock), as pushes to send."""
+        if now is None:
+            now = self.clock.now()
+        pushes: list[Push] = []
+        self._take_incoming(now)
+        self.bank.advance(now)
+        self.tasks.advance(now, self._send, self._sent)
+        self.tasks.due_reports(now)
+        self._take_incoming(now)
+        rpts = self.tasks.take_cache(now, self.sr_cnt, self.sr_prd)
+        if rpts and self.sr_url:
+            pushes.append(self._status_report(rpts))
+        pushes.extend(self.inbox.take_pushes(now, self.sms_url, self.sms_cnt, self.sms_prd, self.switches))
+        changed = self.bank.take_changes()
+        if changed and self.status_url and not self.switches.on(D_PORT_STATUS_SILENT):
+            for slot in changed:
+                entry = self.bank.entry(slot, self.switches, counters=self.profile.usage_counters)
+                pushes.append(Push.json("port-status", self.status_url, {"type": "port-status", **entry}))
+        if self.status_url and now >= self.next_dev_status and self.period > 0:
+            pushes.append(Push.json("dev-status", self.status_url, self.dev_status()))
+            self.next_dev_status = now + self.period
+        pushes.extend(self._sent_pushes)
+        self._sent_pushes.clear()
+        self.security.advance(now)
+        self.esim.advance(now)
+        if self.router is not None and hasattr(self.router, "advance"):
+            self.router.advance(now)
+        if pushes:
+            self.pushes_total += len(pushes)
+            for push in pushes:
+                self.history.append({"kind": push.kind, "url": push.url, "payload": push.payload})
+        return pushes
+
+    def next_due(self) -> float:
+        """Earliest device time at which :meth:`advance` has something to do (a hint for tickers)."""
+        return min(self.tasks.next_due(), self.next_dev_status)
+
+    def _status_report(self, rpts: list[dict[str, Any]]) -> Push:
+        n = len(rpts) + (1 if self.switches.on(D_RPT_NUM_WRONG) else 0)
+        payload = {
+            "type": "status-report",
+            "rpt_num": n if self.switches.on(Q_RPT_NUM_INT) else str(n),
+            "rpts": rpts,
+        }
+        return Push.json("status-report", self.sr_url or "", payload)
+
+    def _send(self, job: Job, slot_no: int, at: float) -> SendResult:
+        """One SMS leaves ``job.port``: through the virtual network, or by the outcome rules."""
+        task = job.task
+        slot = self.bank.slot(job.port, slot_no)
+        if slot.sms_limit >= 0 and slot.sms_sent >= slot.sms_limit:
+            return SendResult(False, "", "5 SIM Unregistered")
+        network = self.network
+        route = network.lookup(job.number) if network is not None else None
+        if route is not None:
+            route.device.deliver(route.port, route.slot, slot.number or "0", job.number, task.text(), at)
+            delivered = True
+            reason = ""
+        elif network is not None:
+            delivered, reason = network.external_outcome(job.number)
+        else:
+            delivered, reason = True, ""
+        if not delivered:
+            return SendResult(False, reason, "1 Send Failed")
+        if task.dr and not self.switches.on(D_DR_MISSING):
+            smsc = network.smsc if network is not None else "8613800000000"
+            self.incoming.append((job.port, slot_no, smsc, job.number, f"0 {scts(at)}", at + 1.0, True))
+        return SendResult(True)
+
+    def _sent(self, job: Job, slot_no: int, at: float, result: SendResult) -> None:
+        slot = self.bank.slot(job.port, slot_no)
+        if result.ok:
+            slot.sms_sent += 1
+        self.stats.add(job.port, slot_no, at, SENT_OK if result.ok else SENT_FAILED)
+        if self.sent_sms_push and self.status_url:
+            self.sent_seq += 1
+            sample = self.switches.on(Q_SENT_SMS_EXAMPLE)
+            status = "0 OK" if result.ok else result.progress
+            payload: dict[str, Any] = {"type": "sent-sms"}
+            if not sample:
+                payload["sim_src"] = 1 if slot.pool else 0
+            payload.update(
+                {
+                    "port": self.bank.name(slot, self.switches),
+                    "seq": self.sent_seq,
+                    "sms_tid": job.task.tid,
+                    "src_type": 3,
+                    "src_ip": getattr(job.task, "src_ip", ""),
+                    "src_port": 0,
+                    "status": status.split(" ", 1)[0] if sample else status,
+                    "time": int(at),
+                    "dur": int(self.tasks.send_time * 1000),
+                    ("recver" if sample else "receiver"): job.number,
+                    "smc": "",
+                    "charset": "UTF-8",
+                    "data": job.task.text(),
+                }
+            )
+            self._sent_pushes.append(Push.json("sent-sms", self.status_url, payload))
+
+    def deliver(  # noqa: PLR0917
+        self, port: int, slot: int, sender: str, recipient: str, text: str, at: float, report: bool = False
+    ) -> None:
+        """An SMS (or delivery report) arrives at ``port``/``slot`` (thread-safe)."""
+        self.incoming.append((port, slot, sender, recipient, text, at, report))
+
+    def _take_incoming(self, now: float) -> None:
+        incoming = self.incoming
+        while incoming and incoming[0][5] <= now:
+            port, slot_no, sender, recipient, text, at, report = incoming.popleft()
+            slot = self.bank.slot(port, slot_no)
+            received = Received(
+                report,
+                self.bank.name(slot, self.switches),
+                at,
+                sender,
+                recipient,
+                text,
+                smsc=self.network.smsc if self.network is not None else "",
+                pool=slot.pool is not None,
+            )
+            self.inbox.add(received, now)
+            if not report:
+                self.stats.add(port, slot_no, at, RECEIVED)
+
+    # -- control ----------------------------------------------------------------------------------
+    def reboot(self) -> None:
+        """Restart: queued tasks are lost, SIMs re-register, a new ``ssrc`` (§8.1 step 3)."""
+        now = self.clock.now()
+        self.tasks.clear()
+        self.inbox.restart(self._new_ssrc(), self.switches)
+        self.bank.reboot(now)
+
+    def reset_state(self) -> None:
+        """Forget tasks, reports and received SMS (benchmarks, test isolation); SIMs are kept."""
+        self.tasks.clear()
+        self.tasks.accepted = 0
+        self.inbox.messages.clear()
+        self.inbox.pending.clear()
+        self.history.clear()
+
+    def state(self) -> dict[str, Any]:
+        """Internal state for tests and the control API (no password)."""
+        return {
+            "profile": self.profile.name,
+            "username": self.config.username,
+            "time": self.clock.now(),
+            "mac": self.mac,
+            "ports": self.n_ports,
+            "slots": self.n_slots,
+            "status_url": self.status_url,
+            "period": self.period,
+            "dev_seq": self.dev_seq,
+            "sr_url": self.sr_url,
+            "sms_url": self.sms_url,
+            "mms_url": self.mms_url,
+            "sr_cnt": self.sr_cnt,
+            "sr_prd": self.sr_prd,
+            "sms_cnt": self.sms_cnt,
+            "sms_prd": self.sms_prd,
+            "ssrc": self.inbox.ssrc,
+            "inbox": len(self.inbox.messages),
+            "requests": self.requests,
+            "pushes": self.pushes_total,
+            "switches": self.switches.active(),
+            "faults": self.faults.as_dict(),
+            "tasks": self.tasks.state(),
+            "port_state": self.bank.state(),
+        }
+
+
+def _make_router(device: Device) -> Any:
+    if not device.profile.router_endpoints:
+        return None
+    try:
+        from smsgw.emulator import routercfg
+    except ImportError:
+        return None
+    factory = getattr(routercfg, "RouterConfig", None)
+    return factory(device.n_ports) if factory is not None else None
+
+
+def _str_key(body: dict[str, Any], key: str) -> str | None:
+    for k, v in body.items():
+        if isinstance(k, str) and k.lower() == key and isinstance(v, str):
+            return v
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _tid_of(task: Any) -> int:
+    if isinstance(task, dict):
+        tid = task.get("tid")
+        if isinstance(tid, int) and not isinstance(tid, bool) and 0 <= tid <= 0xFFFFFFFF:
+            return tid
+    return 0
+
+
+def _task_from_query(q: Any) -> dict[str, Any]:
+    """The GET form of goip_post_sms: one task from the query parameters."""
+    task: dict[str, Any] = {}
+    for key in ("tid", "to", "sms", "from", "chs", "coding", "smstype", "sdr", "fdr", "dr", "tmo", "intvl"):
+        if key in q:
+            value = q[key]
+            task[key] = (
+                int(value)
+                if key in ("tid", "coding", "smstype", "sdr", "fdr", "dr", "tmo") and value.isdigit()
+                else value
+            )
+    return {"type": "send-sms", "task_num": 1, "tasks": [task]}
+
+
+__all__ = ["MAX_BODY", "Device", "DeviceConfig"]

@@ -1,0 +1,195 @@
+"""Received SMS and delivery reports: the inbox goip_get_sms reads, and the pushes that forward them.
+
+gateway-2.4 §7 (recv-sms, batched by ``sms_cnt``/``sms_prd``), §8 (goip_get_sms: ``ssrc`` new on
+every start, ``next_sms``, ``sms_del``), simple-v2 §2 (legacy ``application/octet-stream``
+forward, used while ``sms_cnt`` is 1, the default: "this parameter must be set to a value greater
+than 1 ... to use the new sending mechanism").
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from smsgw.emulator.faults import Switches, defect, quirk
+from smsgw.emulator.messages import Push
+
+Q_RECV_TS_STRING = quirk(
+    "quirk.recv-sms-ts-string",
+    "recv-sms/goip_get_sms [2] timestamp as a string (simple-v2 §4.3)",
+    erratum="E-EJ-RECVSMS-TS-STRING",
+)
+Q_SMS_NUM_INT = quirk(
+    "quirk.sms-num-int", "recv-sms sms_num as an integer (the examples)", erratum="E-EJ-RECVSMS-SMSNUM-INT"
+)
+D_SSRC_CONSTANT = defect("defect.ssrc-constant", "goip_get_sms ssrc does not change when the device restarts")
+D_NEXT_SMS_STUCK = defect(
+    "defect.next-sms-stuck", "goip_get_sms next_sms does not move past the returned SMS"
+)
+D_SMS_DEL_IGNORED = defect(
+    "defect.sms-del-ignored", "goip_get_sms sms_del=1 does not delete the returned SMS"
+)
+
+INBOX_LIMIT = 10_000
+
+
+@dataclass(slots=True)
+class Received:
+    """One received SMS (``report`` False) or delivery report (``report`` True)."""
+
+    report: bool
+    port: str
+    time: float
+    sender: str
+    recipient: str
+    #: UTF-8 text of an SMS, or "code scts" of a delivery report
+    text: str
+    smsc: str = ""
+    pool: bool = False
+
+    def tuple(self, switches: Switches) -> list[Any]:
+        ts: int | str = int(self.time)
+        if switches.on(Q_RECV_TS_STRING):
+            ts = str(ts)
+        content = self.text if self.report else base64.b64encode(self.text.encode()).decode()
+        return [1 if self.report else 0, self.port, ts, self.sender, self.recipient, content]
+
+
+def scts(at: float) -> str:
+    """SMSC timestamp yyMMddHHmmss + time-zone quarter hours (UTC: 00)."""
+    return time.strftime("%y%m%d%H%M%S", time.gmtime(at)) + "00"
+
+
+class Inbox:
+    def __init__(self, ssrc: str) -> None:
+        self.ssrc = ssrc
+        self.messages: OrderedDict[int, Received] = OrderedDict()
+        self.next_id = 1
+        self.pending: list[Received] = []
+        self.pending_since: float | None = None
+        self.received = 0
+
+    def add(self, message: Received, now: float) -> int:
+        sms_id = self.next_id
+        self.next_id += 1
+        self.messages[sms_id] = message
+        while len(self.messages) > INBOX_LIMIT:
+            self.messages.popitem(last=False)
+        self.pending.append(message)
+        if self.pending_since is None:
+            self.pending_since = now
+        self.received += 1
+        return sms_id
+
+    def restart(self, ssrc: str, switches: Switches) -> None:
+        """A reboot: a new ``ssrc``; the stored messages are renumbered from 1."""
+        if not switches.on(D_SSRC_CONSTANT):
+            self.ssrc = ssrc
+        old = list(self.messages.values())
+        self.messages = OrderedDict((i + 1, m) for i, m in enumerate(old))
+        self.next_id = len(old) + 1
+        self.pending = []
+        self.pending_since = None
+
+    def query(self, sms_id: int, sms_num: int, delete: bool, switches: Switches) -> dict[str, Any]:
+        """goip_get_sms (§8.2): from ``sms_id``, at most ``sms_num`` (0 = all)."""
+        picked: list[tuple[int, Received]] = []
+        for mid, message in self.messages.items():
+            if mid < sms_id:
+                continue
+            picked.append((mid, message))
+            if sms_num and len(picked) >= sms_num:
+                break
+        if picked and not switches.on(D_NEXT_SMS_STUCK):
+            next_sms = picked[-1][0] + 1
+        else:
+            next_sms = max(1, min(sms_id, self.next_id))
+        if delete and not switches.on(D_SMS_DEL_IGNORED):
+            for mid, _ in picked:
+                del self.messages[mid]
+        return {
+            "code": 0,
+            "reason": "OK",
+            "ssrc": self.ssrc,
+            "sms_num": len(picked),
+            "next_sms": next_sms,
+            "data": [m.tuple(switches) for _, m in picked],
+        }
+
+    def take_pushes(  # noqa: PLR0917
+        self,
+        now: float,
+        url: str | None,
+        sms_cnt: int,
+        sms_prd: float,
+        switches: Switches,
+        force: bool = False,
+    ) -> list[Push]:
+        """recv-sms batches (``sms_cnt`` > 1) or one legacy forward per SMS (``sms_cnt`` <= 1)."""
+        if not self.pending:
+            return []
+        if not url:
+            self.pending, self.pending_since = [], None
+            return []
+        if sms_cnt <= 1:
+            out = [
+                self._legacy(m, url) if not m.report else self._batch([m], url, switches)
+                for m in self.pending
+            ]
+            self.pending, self.pending_since = [], None
+            return out
+        due = self.pending_since is not None and now - self.pending_since >= sms_prd
+        pushes: list[Push] = []
+        while len(self.pending) >= sms_cnt:
+            batch, self.pending = self.pending[:sms_cnt], self.pending[sms_cnt:]
+            pushes.extend(self._batches(batch, url, switches))
+        if self.pending and (due or force):
+            pushes.extend(self._batches(self.pending, url, switches))
+            self.pending = []
+        if not self.pending:
+            self.pending_since = None
+        elif pushes:
+            self.pending_since = now
+        return pushes
+
+    def _batches(self, batch: list[Received], url: str, switches: Switches) -> list[Push]:
+        local = [m for m in batch if not m.pool]
+        pool = [m for m in batch if m.pool]
+        return [self._batch(group, url, switches) for group in (local, pool) if group]
+
+    @staticmethod
+    def _batch(batch: list[Received], url: str, switches: Switches) -> Push:
+        payload: dict[str, Any] = {"type": "recv-sms"}
+        if batch[0].pool:
+            payload["sim_src"] = 1
+        payload["sms_num"] = len(batch) if switches.on(Q_SMS_NUM_INT) else str(len(batch))
+        payload["sms"] = [m.tuple(switches) for m in batch]
+        return Push.json("recv-sms", url, payload)
+
+    @staticmethod
+    def _legacy(message: Received, url: str) -> Push:
+        """simple-v2 §2.1.3: the SMS as text after Sender/SMSC/SCTS header lines."""
+        port = message.port.split(".", 1)[0]
+        query = urlencode({"port": port, "sender": message.sender, "receiver": message.recipient})
+        target = f"{url}{'&' if '?' in url else '?'}{query}"
+        head = f"Sender: {message.sender}\r\nSMSC: {message.smsc}\r\nSCTS: {scts(message.time)}\r\n"
+        body = f"{head}\r\n{message.text}".encode()
+        return Push(
+            "sms-forward",
+            target,
+            body,
+            "application/octet-stream; charset=utf-8",
+            (("User-Agent", "Ejoin SMSC/1.0"),),
+            {
+                "query": {"port": port, "sender": message.sender, "receiver": message.recipient},
+                "headers": {"Sender": message.sender, "SMSC": message.smsc, "SCTS": scts(message.time)},
+                "text": message.text,
+            },
+        )
+
+
+__all__ = ["INBOX_LIMIT", "Inbox", "Received", "scts"]

@@ -1,0 +1,652 @@
+"""SMS tasks as state: goip_post_sms validation, per-port send queues, pause/resume/remove/get_tasks,
+and status reports (gateway-2.4 §6.3).
+
+A task holds one SMS job per (recipient, port) pair, chosen by the Tips of §6.3.1.3; jobs queue per
+port and each port sends one SMS at a time.  Results feed the task's counters (cumulative
+``sending/sent/failed/unsent``) and its ``sdr``/``fdr`` records (only those since the previous
+report).  A task's report entry goes to the device cache when ``sr_cnt`` results accumulated,
+``sr_prd`` elapsed, or the task finished; the cache is pushed as one ``status-report`` when it
+holds the device-level ``sr_cnt`` entries or ``sr_prd`` elapsed (§6.3.1.3, first table).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from smsgw.emulator.faults import Switches, defect
+from smsgw.emulator.ports import PortBank, PortSpecError
+
+#: gateway-2.4 §6.3.1.4, the task status table, texts exactly as written.
+TASK_STATUS: dict[int, str] = {
+    0: "OK",
+    1: "Invalid User",
+    2: "Invalid Port",
+    3: "USSD Expected",
+    4: "Pending USSD",
+    5: "SIM Unregistered",
+    6: "Timeout",
+    7: "Server Error",
+    8: "SMS expected",
+    9: "TO expected",
+    10: "Pending Transaction",
+    11: "TID Expected",
+    12: "FROM Expected",
+    13: "Duplicated TaskId",
+    14: "Unauthorized",
+    15: "Invalid CMD",
+    16: "Too Many Task",
+    17: "MMS Title expected",
+    18: "Too Many MMS Attachments",
+    19: "MMS Attachments expected",
+    20: "MMS Attachments Cache size Overlimit",
+}
+STATUS_TEXT = {code: f"{code} {text}" for code, text in TASK_STATUS.items()}
+OK = STATUS_TEXT[0]
+#: pause/resume/remove of a tid the device does not hold (unknown, finished or removed): the 0-12
+#: table has no "unknown task" code; "11 TID Expected" is the closest the documents offer.
+UNKNOWN_TID = STATUS_TEXT[11]
+
+#: MMS limits, gateway-2.4 §6.3.1.3 attachments: at most 5, 100K in total, jpg/gif/txt/mp3.
+MMS_MAX_ATTACHMENTS = 5
+MMS_MAX_BYTES = 100 * 1024
+MMS_TYPES = frozenset({"jpg", "gif", "txt", "mp3"})
+
+D_DUPLICATE_TID = defect("defect.duplicate-tid-accepted", "a tid the device already holds is accepted (0 OK)")
+D_PAUSE_IGNORED = defect("defect.pause-ignored", "pause answers 0 OK but the task keeps sending")
+D_REPORT_NOT_CUMULATIVE = defect(
+    "defect.report-not-cumulative", "status-report sent/failed count only the results since the last report"
+)
+D_SDR_REPEATED = defect(
+    "defect.sdr-repeated", "status-report sdr/fdr repeat every record, not those since the last report"
+)
+D_REMOVE_IGNORED = defect(
+    "defect.remove-ignored", "remove answers 0 OK but the task stays queued and is sent"
+)
+D_GET_TASKS_STATE = defect("defect.get-tasks-state-wrong", "goip_get_tasks reports paused tasks with state 0")
+
+
+@dataclass(slots=True)
+class SendResult:
+    ok: bool
+    #: carrier reason "code text" for a failure ("" on success)
+    carrier: str = ""
+    #: progress reason "code text" for a failure
+    progress: str = "1 Send Failed"
+
+
+class Task:
+    __slots__ = (
+        "all_fdr",
+        "all_sdr",
+        "chs",
+        "coding",
+        "dr",
+        "failed",
+        "fdr",
+        "fdr_on",
+        "flash",
+        "from_spec",
+        "intvl",
+        "last_report",
+        "paused",
+        "removed",
+        "rep_failed",
+        "rep_sent",
+        "sdr",
+        "sdr_on",
+        "sending",
+        "sent",
+        "since",
+        "sms",
+        "smsc",
+        "smstype",
+        "sr_cnt",
+        "sr_prd",
+        "src_ip",
+        "tid",
+        "title",
+        "tmo",
+        "to",
+        "total",
+    )
+
+    def __init__(self, tid: int, to: str, sms: str, now: float) -> None:
+        self.tid = tid
+        self.to = to
+        self.sms = sms
+        self.from_spec = ""
+        self.chs = "utf8"
+        self.coding = 0
+        self.smstype = 0
+        self.title = ""
+        self.smsc = ""
+        self.flash = 0
+        self.intvl = 0.0
+        self.tmo = 30.0
+        self.sdr_on = False
+        self.fdr_on = True
+        self.dr = False
+        self.sr_prd = 60.0
+        self.sr_cnt = 10
+        self.paused = False
+        self.removed = False
+        self.total = 0
+        self.sending = 0
+        self.sent = 0
+        self.failed = 0
+        self.since = 0
+        self.last_report = now
+        self.sdr: list[list[Any]] = []
+        self.fdr: list[list[Any]] = []
+        self.all_sdr: list[list[Any]] = []
+        self.all_fdr: list[list[Any]] = []
+        self.rep_sent = 0
+        self.rep_failed = 0
+        self.src_ip = ""
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed
+
+    @property
+    def unsent(self) -> int:
+        return max(0, self.total - self.sent - self.failed - self.sending)
+
+    @property
+    def finished(self) -> bool:
+        return self.removed or (self.total > 0 and self.done >= self.total)
+
+    def text(self) -> str:
+        """The SMS as UTF-8 text (``chs`` base64 decoded)."""
+        if self.chs == "base64":
+            try:
+                return base64.b64decode(self.sms, validate=False).decode("utf-8", "replace")
+            except (binascii.Error, ValueError):
+                return self.sms
+        return self.sms
+
+
+class Job:
+    __slots__ = ("enqueued", "index", "number", "port", "task")
+
+    def __init__(self, task: Task, index: int, number: str, port: int, enqueued: float) -> None:
+        self.task = task
+        self.index = index
+        self.number = number
+        self.port = port
+        self.enqueued = enqueued
+
+
+def _int(value: Any, default: int) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return default
+
+
+def parse_attachments(text: str) -> tuple[int, int]:
+    """``"txt zsSxvg==;jpg 4AAQ"`` -> (count, decoded bytes); raises ValueError when malformed."""
+    count = total = 0
+    for raw in text.split(";"):
+        item = raw.strip()
+        if not item:
+            continue
+        kind, _, data = item.partition(" ")
+        if kind.lower() not in MMS_TYPES or not data.strip():
+            raise ValueError(f"bad attachment {kind!r}")
+        try:
+            total += len(base64.b64decode(data.strip(), validate=True))
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("attachment is not base64") from exc
+        count += 1
+    return count, total
+
+
+SendFn = Callable[[Job, int, float], SendResult]
+"""(job, slot number, time) -> outcome; the device routes through the virtual network."""
+
+
+class TaskBoard:
+    """The device's SMS tasks and per-port send queues."""
+
+    def __init__(
+        self,
+        bank: PortBank,
+        switches: Switches,
+        rng: random.Random,
+        *,
+        send_time: float = 5.0,
+        max_tasks: int = 10_000,
+    ) -> None:
+        self.bank = bank
+        self.switches = switches
+        self.rng = rng
+        self.send_time = send_time
+        self.max_tasks = max_tasks
+        self.tasks: dict[int, Task] = {}
+        self.queues: list[deque[Job]] = [deque() for _ in range(bank.n_ports + 1)]
+        self.inflight: list[tuple[Job, float, float] | None] = [None] * (bank.n_ports + 1)
+        self.ready_at: list[float] = [0.0] * (bank.n_ports + 1)
+        self.busy: set[int] = set()
+        self.reporting: set[Task] = set()
+        #: report entries waiting for the device-level flush (status-report rpts[])
+        self.cache: list[dict[str, Any]] = []
+        self.cache_since: float | None = None
+        self.accepted = 0
+
+    # -- goip_post_sms ---------------------------------------------------------------------
+    def create(self, spec: Any, now: float, batch: set[int]) -> tuple[int, str]:
+        """Validate one task object and queue it; returns (tid to echo, status text)."""
+        if not isinstance(spec, dict):
+            return 0, STATUS_TEXT[11]
+        tid = spec.get("tid")
+        if isinstance(tid, bool) or not isinstance(tid, int) or not 0 <= tid <= 0xFFFFFFFF:
+            return 0, STATUS_TEXT[11]
+        if (tid in self.tasks or tid in batch) and not self.switches.on(D_DUPLICATE_TID):
+            return tid, STATUS_TEXT[13]
+        smstype = _int(spec.get("smstype", 0), -1)
+        if smstype not in (0, 1, 2):
+            return tid, STATUS_TEXT[15]
+        to = spec.get("to")
+        if smstype == 2 and not to:
+            pairs = spec.get("to_title_array")
+            if isinstance(pairs, list):
+                to = ",".join(str(p[0]) for p in pairs if isinstance(p, list) and p)
+        if not isinstance(to, str | int) or isinstance(to, bool):
+            return tid, STATUS_TEXT[9]
+        numbers = [n.strip() for n in str(to).split(",") if n.strip()]
+        if not numbers:
+            return tid, STATUS_TEXT[9]
+        sms = spec.get("sms", "")
+        if not isinstance(sms, str):
+            return tid, STATUS_TEXT[8]
+        chs = spec.get("chs", "utf8")
+        chs = chs.lower() if isinstance(chs, str) else "utf8"
+        if smstype == 0:
+            if not sms:
+                return tid, STATUS_TEXT[8]
+            if chs == "base64":
+                try:
+                    base64.b64decode(sms, validate=True)
+                except (binascii.Error, ValueError):
+                    return tid, STATUS_TEXT[8]
+        else:
+            status = self._check_mms(spec, smstype, sms)
+            if status:
+                return tid, STATUS_TEXT[status]
+        from_spec = spec.get("from", "")
+        if isinstance(from_spec, int) and not isinstance(from_spec, bool):
+            from_spec = str(from_spec)
+        if not isinstance(from_spec, str):
+            return tid, STATUS_TEXT[2]
+        from_spec = from_spec.strip()
+        if from_spec:
+            try:
+                items = self._parse_from(from_spec)
+            except PortSpecError:
+                return tid, STATUS_TEXT[2]
+            ports = [p for p in items if self.bank.can_send(p)]
+        else:
+            ports = self._registered()
+        if not ports:
+            return tid, STATUS_TEXT[5]
+        if len(self.tasks) + len(batch) >= self.max_tasks:
+            return tid, STATUS_TEXT[16]
+        task = Task(tid, ",".join(numbers), sms, now)
+        task.from_spec = from_spec
+        task.chs = "base64" if chs == "base64" else "utf8"
+        task.smstype = smstype
+        coding = _int(spec.get("coding", 0), 0)
+        task.coding = coding if coding in (0, 1, 2) else 0
+        if "smstitle" in spec and isinstance(spec["smstitle"], str):
+            task.title = spec["smstitle"]
+        if "smsc" in spec and isinstance(spec["smsc"], str):
+            task.smsc = spec["smsc"]
+        task.flash = 1 if _int(spec.get("flash_sms", 0), 0) == 1 else 0
+        task.intvl = max(0, _int(spec.get("intvl", 0), 0)) / 1000.0
+        task.tmo = float(max(1, _int(spec.get("tmo", 30), 30)))
+        task.sdr_on = _int(spec.get("sdr", 0), 0) == 1
+        task.fdr_on = _int(spec.get("fdr", 1), 1) == 1
+        task.dr = _int(spec.get("dr", 0), 0) == 1
+        task.sr_prd = float(max(0, _int(spec.get("sr_prd", 60), 60)))
+        sr_cnt = _int(spec.get("sr_cnt", 10), 10)
+        task.sr_cnt = sr_cnt if sr_cnt >= 1 else 10
+        self._enqueue(task, numbers, ports, bool(from_spec), _int(spec.get("to_all", 1), 1) == 1, now)
+        self.tasks[tid] = task
+        batch.add(tid)
+        self.accepted += 1
+        return tid, OK
+
+    def _parse_from(self, spec: str) -> list[int]:
+        ports: list[int] = []
+        for port, _slot in _parse_ports(spec, self.bank.n_ports, self.bank.n_slots):
+            if port not in ports:
+                ports.append(port)
+        return ports
+
+    def _registered(self) -> list[int]:
+        return [p.number for p in self.bank.ports if p.current.code in (3, 4)]
+
+    @staticmethod
+    def _check_mms(spec: dict[str, Any], smstype: int, sms: str) -> int:
+        if smstype == 2:
+            pairs = spec.get("to_title_array")
+            if not isinstance(pairs, list) or not pairs:
+                return 17
+            for pair in pairs:
+                if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+                    return 17
+        attachments = spec.get("attachments", "")
+        if not isinstance(attachments, str):
+            return 19
+        try:
+            count, size = parse_attachments(attachments)
+        except ValueError:
+            return 19
+        if count == 0 and not sms:
+            return 19
+        if count > MMS_MAX_ATTACHMENTS:
+            return 18
+        if size > MMS_MAX_BYTES:
+            return 20
+        return 0
+
+    def _enqueue(  # noqa: PLR0917
+        self, task: Task, numbers: list[str], ports: list[int], chosen: bool, to_all: bool, now: float
+    ) -> None:
+        """The Tips of gateway-2.4 §6.3.1.3: no port -> a random registered port per recipient;
+        several ports and one recipient -> every port sends to it (``to_all`` 1, the default;
+        with 0 one port does); several ports and several recipients -> the recipients are spread
+        over the ports (simple-v2 §1.3.1.3 note 3: one SMS per recipient)."""
+        jobs: list[Job] = []
+        if not chosen:
+            for i, number in enumerate(numbers):
+                port = ports[0] if len(ports) == 1 else self.rng.choice(ports)
+                jobs.append(Job(task, i, number, port, now))
+        elif len(numbers) == 1 and to_all:
+            jobs.extend(Job(task, 0, numbers[0], port, now) for port in ports)
+        else:
+            jobs.extend(Job(task, i, number, ports[i % len(ports)], now) for i, number in enumerate(numbers))
+        task.total = len(jobs)
+        queues = self.queues
+        for job in jobs:
+            queues[job.port].append(job)
+            self.busy.add(job.port)
+
+    # -- pause / resume / remove / get_tasks ------------------------------------------------
+    def _targets(self, tids: list[Any] | None) -> Iterable[tuple[Any, Task | None]]:
+        if tids is None:
+            return ((t.tid, t) for t in list(self.tasks.values()))
+        return ((tid, self.tasks.get(tid) if isinstance(tid, int) else None) for tid in tids)
+
+    def pause(self, tids: list[Any] | None) -> list[dict[str, Any]]:
+        results = []
+        for tid, task in self._targets(tids):
+            if task is None or task.finished or task.removed or task.unsent == 0:
+                results.append({"tid": tid if isinstance(tid, int) else 0, "status": UNKNOWN_TID})
+                continue
+            if not self.switches.on(D_PAUSE_IGNORED):
+                task.paused = True
+            results.append({"tid": tid, "status": OK})
+        return results
+
+    def resume(self, tids: list[Any] | None) -> list[dict[str, Any]]:
+        results = []
+        for tid, task in self._targets(tids):
+            if task is None or task.finished:
+                results.append({"tid": tid if isinstance(tid, int) else 0, "status": UNKNOWN_TID})
+                continue
+            task.paused = False
+            results.append({"tid": tid, "status": OK})
+        return results
+
+    def remove(self, tids: list[Any] | None, now: float) -> list[dict[str, Any]]:
+        """Delete tasks waiting in the queue (gateway-2.4 §6.2.6): their unsent SMS are dropped;
+        an SMS already being sent completes; the task's last report goes out."""
+        results = []
+        for tid, task in self._targets(tids):
+            if task is None or task.finished:
+                results.append({"tid": tid if isinstance(tid, int) else 0, "status": UNKNOWN_TID})
+                continue
+            if not self.switches.on(D_REMOVE_IGNORED):
+                task.removed = True
+                task.total = task.sent + task.failed + task.sending
+                if task.sending == 0:
+                    self._final(task, now)
+            results.append({"tid": tid, "status": OK})
+        return results
+
+    def waiting(self, port: int) -> list[Task]:
+        """Tasks with SMS waiting in a port's queue, in submission order."""
+        seen: dict[int, Task] = {}
+        for job in self.queues[port]:
+            task = job.task
+            if not task.removed and task.tid not in seen and self.tasks.get(task.tid) is task:
+                seen[task.tid] = task
+        return list(seen.values())
+
+    def describe(self, task: Task, content: bool) -> dict[str, Any]:
+        paused = task.paused and not self.switches.on(D_GET_TASKS_STATE)
+        item: dict[str, Any] = {
+            "tid": task.tid,
+            "state": 1 if paused else 0,
+            "from": task.from_spec,
+            "to": task.to,
+            "chs": task.chs,
+            "coding": task.coding,
+        }
+        if content:
+            item["sms"] = task.sms
+        return item
+
+    # -- sending ---------------------------------------------------------------------------
+    def advance(
+        self, now: float, send: SendFn, on_done: Callable[[Job, int, float, SendResult], None]
+    ) -> None:
+        """Run every port's queue up to ``now``: complete due sends, start the next ones."""
+        if not self.busy:
+            return
+        for port in list(self.busy):
+            self._run_port(port, now, send, on_done)
+
+    def _run_port(
+        self, port: int, now: float, send: SendFn, on_done: Callable[[Job, int, float, SendResult], None]
+    ) -> None:
+        queue = self.queues[port]
+        while True:
+            current = self.inflight[port]
+            if current is not None:
+                job, _started, finish = current
+                if finish > now:
+                    return
+                self.inflight[port] = None
+                slot = self.bank.port(port).active
+                result = send(job, slot, finish)
+                job.task.sending -= 1
+                self._record(job, slot, finish, result)
+                on_done(job, slot, finish, result)
+                self.ready_at[port] = finish + job.task.intvl
+                t = finish
+            else:
+                t = max(self.ready_at[port], 0.0)
+            job_next = self._next_job(queue, port, now)
+            if job_next is None:
+                if not queue:
+                    self.busy.discard(port)
+                return
+            start = max(t, job_next.enqueued, self.ready_at[port])
+            if start > now:
+                queue.appendleft(job_next)
+                return
+            job_next.task.sending += 1
+            self.inflight[port] = (job_next, start, start + self.send_time)
+
+    def _next_job(self, queue: deque[Job], port: int, now: float) -> Job | None:
+        """Pop the first runnable job: removed tasks' jobs are dropped, paused ones stay queued;
+        on a port that cannot send, jobs older than their task's ``tmo`` fail with 6 Timeout."""
+        registered = self.bank.can_send(port)
+        kept: list[Job] = []
+        found: Job | None = None
+        while queue:
+            job = queue.popleft()
+            task = job.task
+            if task.removed:
+                continue
+            if not registered:
+                if now - job.enqueued >= task.tmo:
+                    fail_at = job.enqueued + task.tmo
+                    result = SendResult(False, "", "6 Timeout")
+                    self._record(job, self.bank.port(port).active, fail_at, result)
+                    continue
+                kept.append(job)
+                continue
+            if task.paused:
+                kept.append(job)
+                continue
+            found = job
+            break
+        if kept:
+            queue.extendleft(reversed(kept))
+        return found
+
+    def _record(self, job: Job, slot: int, at: float, result: SendResult) -> None:
+        task = job.task
+        name = self.bank.name(self.bank.slot(job.port, slot), self.switches)
+        ts = int(at)
+        if result.ok:
+            task.sent += 1
+            if task.sdr_on:
+                record: list[Any] = [job.index, job.number, name, ts]
+                task.sdr.append(record)
+                task.all_sdr.append(record)
+        else:
+            task.failed += 1
+            if task.fdr_on:
+                record = [job.index, job.number, name, ts, result.progress, result.carrier]
+                task.fdr.append(record)
+                task.all_fdr.append(record)
+        task.since += 1
+        if task.finished:
+            self._final(task, at)
+        elif task.since >= task.sr_cnt:
+            self._report(task, at)
+        else:
+            self.reporting.add(task)
+
+    # -- status reports --------------------------------------------------------------------
+    def _entry(self, task: Task) -> dict[str, Any]:
+        sent, failed = task.sent, task.failed
+        if self.switches.on(D_REPORT_NOT_CUMULATIVE):
+            sent, failed = sent - task.rep_sent, failed - task.rep_failed
+        entry: dict[str, Any] = {
+            "tid": task.tid,
+            "sending": task.sending,
+            "sent": sent,
+            "failed": failed,
+            "unsent": 0 if task.removed else task.unsent,
+        }
+        repeat = self.switches.on(D_SDR_REPEATED)
+        if task.sdr_on:
+            entry["sdr"] = list(task.all_sdr if repeat else task.sdr)
+        if task.fdr_on:
+            entry["fdr"] = list(task.all_fdr if repeat else task.fdr)
+        return entry
+
+    def _report(self, task: Task, now: float) -> None:
+        self.cache.append(self._entry(task))
+        if self.cache_since is None:
+            self.cache_since = now
+        task.sdr = []
+        task.fdr = []
+        task.since = 0
+        task.rep_sent, task.rep_failed = task.sent, task.failed
+        task.last_report = now
+        self.reporting.discard(task)
+
+    def _final(self, task: Task, now: float) -> None:
+        self._report(task, now)
+        if self.tasks.get(task.tid) is task:
+            del self.tasks[task.tid]
+
+    def due_reports(self, now: float) -> None:
+        """Per-task periodic reports (``sr_prd`` of the task, 0 = off)."""
+        for task in list(self.reporting):
+            if task.sr_prd > 0 and now - task.last_report >= task.sr_prd:
+                self._report(task, now)
+
+    def take_cache(
+        self, now: float, max_count: int, max_age: float, force: bool = False
+    ) -> list[dict[str, Any]]:
+        """The cached report entries when the device-level flush condition holds, else []."""
+        if not self.cache:
+            return []
+        age_due = self.cache_since is not None and now - self.cache_since >= max_age
+        if force or len(self.cache) >= max_count or age_due:
+            out, self.cache, self.cache_since = self.cache, [], None
+            return out
+        return []
+
+    def next_due(self) -> float:
+        """Earliest time something happens in the queues (``inf`` when idle)."""
+        nxt = float("inf")
+        for port in self.busy:
+            current = self.inflight[port]
+            nxt = min(nxt, current[2]) if current is not None else min(nxt, self.ready_at[port])
+        return nxt
+
+    def clear(self) -> None:
+        """Drop every task and queued SMS (reboot, control-API reset)."""
+        self.tasks.clear()
+        for q in self.queues:
+            q.clear()
+        self.inflight = [None] * len(self.inflight)
+        self.busy.clear()
+        self.reporting.clear()
+        self.cache.clear()
+        self.cache_since = None
+
+    def unsent_on(self, port: int) -> int:
+        return sum(1 for job in self.queues[port] if not job.task.removed)
+
+    def sending_on(self, port: int) -> int:
+        return 1 if self.inflight[port] is not None else 0
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "live": len(self.tasks),
+            "queued": {str(p): len(q) for p, q in enumerate(self.queues) if q},
+            "report_cache": len(self.cache),
+            "tasks": [
+                {
+                    "tid": t.tid,
+                    "paused": t.paused,
+                    "total": t.total,
+                    "sending": t.sending,
+                    "sent": t.sent,
+                    "failed": t.failed,
+                    "unsent": t.unsent,
+                }
+                for t in list(self.tasks.values())[:1000]
+            ],
+        }
+
+
+def _parse_ports(spec: str, ports: int, slots: int) -> list[tuple[int, int | None]]:
+    from smsgw.emulator.ports import parse_port_spec
+
+    return parse_port_spec(spec, ports, slots)
+
+
+__all__ = ["OK", "STATUS_TEXT", "TASK_STATUS", "UNKNOWN_TID", "Job", "SendResult", "Task", "TaskBoard"]
