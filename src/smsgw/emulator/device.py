@@ -38,6 +38,7 @@ from smsgw.emulator.messages import JSON_CT, Push, Request, Response
 from smsgw.emulator.network import Network
 from smsgw.emulator.ports import PortBank, PortSpecError, parse_number_list, parse_port_spec
 from smsgw.emulator.profiles import Profile, get_profile
+from smsgw.emulator.routercfg import RouterConfig, SimplePorts
 from smsgw.emulator.security import Rejected, SecurityManager
 from smsgw.emulator.stats import RECEIVED, SENT_FAILED, SENT_OK, Statistics
 from smsgw.emulator.tasks import STATUS_TEXT, Job, SendResult, TaskBoard
@@ -61,6 +62,11 @@ Q_RPT_NUM_INT = quirk(
     "quirk.rpt-num-int",
     "status-report rpt_num as an integer (the examples)",
     erratum="E-EJ-STATUSREPORT-RPTNUM-INT",
+)
+Q_ENBALE = quirk(
+    "quirk.enbale-typo",
+    'ip_white_list/ip_black_list answers spell "enbale" (the router-2.2 tables)',
+    erratum="E-EJ-RT-IPLIST-ENBALE",
 )
 Q_SENT_SMS_EXAMPLE = quirk(
     "quirk.sent-sms-example-keys",
@@ -169,7 +175,7 @@ class Device:
         self.stats = Statistics(n_ports, n_slots)
         self.esim = EsimBank(n_ports)
         self.security = SecurityManager({config.username: config.password})
-        self.router: Any = _make_router(self)
+        self.router = _make_router(self)
         self.mac = (
             config.mac
             or f"00-30-f1-{(config.index >> 8) & 0xFF:02x}-{config.index & 0xFF:02x}-{config.seed & 0xFF:02x}"
@@ -400,6 +406,8 @@ class Device:
         if not ok:
             return self._denied(op_name)
         now = self.clock.now()
+        if q.get("op") == "redial" and self.router is not None and "redial" in self._cmd_ops():
+            return self._redial(q, now)
         if is_set_text or (q.get("op") == "set" and not body):
             return self._cmd_set(q, request.body)
         if q.get("op") == "get":
@@ -438,6 +446,15 @@ class Device:
         for cmd, targets, params in plan:
             self._apply(cmd, targets, params, now)
         return self._answer(op_name, {"code": self._code(op_name), "reason": "OK"})
+
+    def _redial(self, q: Any, now: float) -> Response:
+        """router-2.2 §4.1.2 / proxy-gateway §4.2 ``op=redial``: flight mode (0) re-registers the SIM."""
+        assert self.router is not None
+        status, payload = self.router.handle_goip_send_cmd(q, None, now)
+        if payload.get("code") == 0 and q.get("mode", "0") in ("", "0"):
+            for port in parse_number_list(q.get("port", ""), self.n_ports):
+                self.bank.reset(port, now)
+        return self._answer("goip_send_cmd", payload, status)
 
     def _cmd_ops(self) -> frozenset[str]:
         return frozenset({"lock", "unlock", "switch", "reset", "save", "reboot"}) | self.profile.extra_ops
@@ -499,10 +516,15 @@ class Device:
                 changes.append((name, slot, value))
             elif name == "sms_url":
                 changes.append((name, None, value))
-            elif self.router is not None and hasattr(self.router, "set_param"):
+            elif self.router is not None and self.router.get_parameter(key) is not None:
                 changes.append((key, None, value))
             else:
                 return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
+        router_params = {name: value for name, slot, value in changes if slot is None and name != "sms_url"}
+        if router_params and self.router is not None:
+            status, payload = self.router.set_parameters(router_params)
+            if payload.get("code") != 0:
+                return self._answer(op_name, payload, status)
         for name, slot, value in changes:
             if slot is not None:
                 if name == "sim_imei":
@@ -513,8 +535,6 @@ class Device:
                 self.bank.changed.append(slot)
             elif name == "sms_url":
                 self.sms_url = value or None
-            else:
-                self.router.set_param(name, value)
         if self.network is not None:
             self.network.invalidate()
         par_set = 0 if self.switches.on(D_PAR_SET_WRONG) else len(changes)
@@ -535,8 +555,8 @@ class Device:
                 payload[key] = slot.imei if name == "sim_imei" else slot.number
             elif name == "sms_url":
                 payload[key] = self.sms_url or ""
-            elif self.router is not None and hasattr(self.router, "get_param"):
-                value = self.router.get_param(key)
+            elif self.router is not None:
+                value = self.router.get_parameter(key)
                 if value is None:
                     return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
                 payload[key] = value
@@ -802,7 +822,12 @@ class Device:
                 extra = {"count": 0, "ports": []} if "esims" in op_name else None
                 return self._denied(op_name, extra)
             body = request.body or None
-        status, payload = getattr(component, f"handle_{op_name}")(request.query, body, self.clock.now())
+        handler = getattr(component, f"handle_{op_name}")
+        if component is self.router:
+            self.router.quirks = frozenset(self.switches.active())
+            status, payload = handler(request.query, body, self.clock.now(), request.method)
+        else:
+            status, payload = handler(request.query, body, self.clock.now())
         if payload.get("code") == 200 and self.switches.on(D_WRONG_CODE):
             payload["code"] = 0
         return self._answer(op_name, payload, status)
@@ -854,8 +879,8 @@ class Device:
         self._sent_pushes.clear()
         self.security.advance(now)
         self.esim.advance(now)
-        if self.router is not None and hasattr(self.router, "advance"):
-            self.router.advance(now)
+        if self.router is not None and isinstance(self.router.ports, SimplePorts):
+            self.router.ports.advance(now)
         if pushes:
             self.pushes_total += len(pushes)
             for push in pushes:
@@ -1000,15 +1025,12 @@ class Device:
         }
 
 
-def _make_router(device: Device) -> Any:
-    if not device.profile.router_endpoints:
+def _make_router(device: Device) -> RouterConfig | None:
+    """Router/proxy-gateway configuration (redial, public IP, proxies, IP lists), if the profile has it."""
+    if not (device.profile.router_endpoints or "redial" in device.profile.extra_ops):
         return None
-    try:
-        from smsgw.emulator import routercfg
-    except ImportError:
-        return None
-    factory = getattr(routercfg, "RouterConfig", None)
-    return factory(device.n_ports) if factory is not None else None
+    ips = [f"100.64.{device.config.index % 256}.{p}" for p in range(1, device.n_ports + 1)]
+    return RouterConfig(SimplePorts(ips), quirks=device.switches.active())
 
 
 def _str_key(body: dict[str, Any], key: str) -> str | None:

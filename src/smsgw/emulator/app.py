@@ -1,0 +1,217 @@
+"""The thin HTTP adapter: raw ASGI on uvicorn (the same stack as the receiver).
+
+* device API: every path of the profile, converted to a :class:`Request` for :meth:`Device.handle`;
+  bodies over ``max_body`` answer 413 with a JSON reason;
+* control API under ``/_emu/`` (:mod:`smsgw.emulator.control`, documented at ``/_emu/openapi.json``);
+* ``GET /openapi.yaml``: the profile's OpenAPI document from ``schemas/ejoin/openapi/``;
+* a ticker task calls :meth:`Device.advance` every ``tick`` seconds and hands the pushes to the
+  push sink (the bounded, non-blocking dispatcher), so a receiver that is down never blocks the
+  device.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+import orjson
+
+from smsgw._data import schemas_dir
+from smsgw._http.asgi import BodyTooLargeError, ClientDisconnectedError, Receive, Scope, Send, read_body
+from smsgw.emulator import control
+from smsgw.emulator.device import Device
+from smsgw.emulator.messages import Push, Request, parse_query
+
+JSON_CT = b"application/json; charset=utf-8"
+
+
+class PushSink(Protocol):
+    """Where pushes go: ``submit`` must never block (queue and return)."""
+
+    def submit(
+        self, url: str, body: bytes, content_type: str, headers: Mapping[str, str] | None = None
+    ) -> Any: ...
+
+
+class RecordingSink:
+    """A sink that keeps what it is given (tests, ``--no-push``)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, bytes, str, dict[str, str]]] = []
+
+    def submit(
+        self, url: str, body: bytes, content_type: str, headers: Mapping[str, str] | None = None
+    ) -> bool:
+        self.items.append((url, body, content_type, dict(headers or {})))
+        return True
+
+
+def _start_response(status: int, content_type: bytes, length: int) -> dict[str, Any]:
+    return {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", content_type), (b"content-length", str(length).encode())],
+    }
+
+
+class EmulatorApp:
+    """ASGI app serving one device."""
+
+    def __init__(self, device: Device, sink: PushSink | None = None, *, tick: float = 0.02) -> None:
+        self.device = device
+        self.sink: PushSink = sink if sink is not None else RecordingSink()
+        self.tick = tick
+        self._ticker: asyncio.Task[None] | None = None
+        self._openapi: bytes | None = None
+
+    # -- ASGI ----------------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            if self._ticker is None:
+                self.start()
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def start(self) -> None:
+        """Start the ticker on the running loop (idempotent)."""
+        if self._ticker is None:
+            starter = getattr(self.sink, "start", None)
+            if callable(starter) and getattr(self.sink, "_loop", None) is None:
+                starter()
+            self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        self.flush()
+        closer = getattr(self.sink, "aclose", None)
+        if callable(closer):
+            await closer(1.0)
+
+    async def _tick_forever(self) -> None:
+        while True:
+            self.flush()
+            await asyncio.sleep(self.tick)
+
+    def flush(self) -> list[Push]:
+        """Run the device up to now and hand its pushes to the sink."""
+        pushes = self.device.advance()
+        self.dispatch(pushes)
+        return pushes
+
+    def dispatch(self, pushes: Iterable[Push]) -> None:
+        submit = self.sink.submit
+        for push in pushes:
+            submit(push.url, push.body, push.content_type, dict(push.headers))
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        device = self.device
+        try:
+            body = await read_body(receive, device.config.max_body)
+        except BodyTooLargeError as exc:
+            await self._json(send, 413, {"code": 413, "reason": str(exc)})
+            return
+        except ClientDisconnectedError:
+            return
+        if path.startswith("/_emu/"):
+            await self._control(scope, path, body, send)
+            return
+        if path == "/openapi.yaml":
+            await self._send(send, 200, self._openapi_document(), b"application/yaml")
+            return
+        raw_query: bytes = scope.get("query_string", b"")
+        client = scope.get("client")
+        request = Request(
+            scope["method"],
+            path,
+            parse_query(raw_query.decode("latin-1")) if raw_query else {},
+            body,
+            {},
+            client[0] if client else "",
+        )
+        response = device.handle(request)
+        if response.delay > 0:
+            await asyncio.sleep(response.delay)
+        if response.drop:
+            # start a response and never finish it: uvicorn closes the connection
+            await send(
+                _start_response(response.status, response.content_type.encode(), len(response.body) + 1)
+            )
+            return
+        await self._send(send, response.status, response.body, response.content_type.encode())
+
+    async def _control(self, scope: Scope, path: str, body: bytes, send: Send) -> None:
+        method = scope["method"]
+        if path == "/_emu/openapi.json":
+            await self._json(send, 200, control.CONTROL_OPENAPI)
+            return
+        try:
+            payload = orjson.loads(body) if body.strip() else {}
+        except orjson.JSONDecodeError:
+            await self._json(send, 400, {"error": "body is not JSON"})
+            return
+        if not isinstance(payload, dict):
+            await self._json(send, 400, {"error": "body must be a JSON object"})
+            return
+        try:
+            if (method, path) == ("POST", "/_emu/mms"):
+                status, answer, pushes = control.mms(self.device, payload)
+                self.dispatch(pushes)
+            else:
+                handler = control.ROUTES.get((method, path))
+                if handler is None:
+                    known = any(p == path for _, p in control.ROUTES)
+                    await self._json(
+                        send, 405 if known else 404, {"error": f"no control endpoint {method} {path}"}
+                    )
+                    return
+                status, answer = handler(self.device, payload)
+        except (control.ControlError, ValueError) as exc:
+            await self._json(send, 400, {"error": str(exc)})
+            return
+        if method == "POST":
+            self.flush()
+        await self._json(send, status, answer)
+
+    def _openapi_document(self) -> bytes:
+        if self._openapi is None:
+            path = schemas_dir() / "ejoin" / "openapi" / f"{self.device.profile.name}.yaml"
+            if path.is_file():
+                self._openapi = path.read_bytes()
+            else:
+                paths = "".join(f"  {route}: {{}}\n" for route in sorted(self.device._routes))
+                self._openapi = (
+                    f"openapi: 3.1.0\ninfo:\n  title: {self.device.profile.title} (emulator)\n"
+                    f"  version: '1'\npaths:\n{paths}"
+                ).encode()
+        return self._openapi
+
+    @staticmethod
+    async def _send(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+        await send(_start_response(status, content_type, len(body)))
+        await send({"type": "http.response.body", "body": body})
+
+    async def _json(self, send: Send, status: int, payload: Any) -> None:
+        await self._send(send, status, orjson.dumps(payload), JSON_CT)
+
+
+__all__ = ["EmulatorApp", "PushSink", "RecordingSink"]
