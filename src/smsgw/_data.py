@@ -29,3 +29,11 @@ def data_root() -> Path:
 
 def schemas_dir() -> Path:
     return data_root() / "schemas"
+
+
+def conformance_dir() -> Path:
+    """The conformance suite (``conformance/``: conftest, pytest.ini, checks) run by ``smsgw certify``."""
+    path = data_root() / "conformance"
+    if not (path / "conftest.py").is_file():
+        raise FileNotFoundError(f"smsgw conformance suite not found: {path / 'conftest.py'} does not exist")
+    return path

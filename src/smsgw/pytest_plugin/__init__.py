@@ -1,0 +1,28 @@
+"""pytest plugin of the conformance suite.
+
+Load it from a conftest (``pytest_plugins = ["smsgw.pytest_plugin"]``); it is deliberately not a
+``pytest11`` entry point.  A check author uses the ``requirement`` marker and the ``check`` fixture
+(:class:`~smsgw.pytest_plugin.check.Check`); other fixtures: ``conformance`` (settings), ``timers``,
+``target``, ``ejoin`` (client), ``phone_numbers``, ``restore``.
+"""
+
+from smsgw.pytest_plugin.check import Check, Unimplemented
+from smsgw.pytest_plugin.plugin import (
+    ConformanceFailure,
+    Restorer,
+    pytest_addoption,
+    pytest_configure,
+)
+from smsgw.pytest_plugin.settings import Settings
+from smsgw.pytest_plugin.timers import Timers
+
+__all__ = [
+    "Check",
+    "ConformanceFailure",
+    "Restorer",
+    "Settings",
+    "Timers",
+    "Unimplemented",
+    "pytest_addoption",
+    "pytest_configure",
+]
