@@ -1,8 +1,7 @@
-"""Interface security, gateway-2.4 §3: the MD5 formulas, the session life cycle, body ciphers."""
+"""The device side of interface security, gateway-2.4 §3: set-up, verification, expiry, decryption."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import cache
 from typing import Any
@@ -10,21 +9,17 @@ from typing import Any
 import pytest
 
 from smsgw._data import schemas_dir
-from smsgw.emulator.security import (
-    CRYPT_SESS_RESOURCE,
+from smsgw.ejoin_security import (
     CipherError,
     ClientSession,
+    establish_params,
+    get_cipher,
+)
+from smsgw.emulator.security import (
     Rejected,
     SecurityCode,
     SecurityManager,
     Verified,
-    cipher_names,
-    encrypt_key,
-    establish_params,
-    get_cipher,
-    register_cipher,
-    request_auth,
-    session_auth,
 )
 from smsgw.spec import SchemaLoadError, SchemaRegistry, default_registry
 
@@ -60,39 +55,6 @@ def establish(sec: SecurityManager, now: float = 0.0, **kwargs: Any) -> tuple[Cl
     assert status == 200, reply
     conforms("ejoin/crypt_sess.response", reply)
     return ClientSession.from_reply(USER, PASSWORD, params, reply), reply
-
-
-# -- §3.3 formulas ---------------------------------------------------------------------------------
-def test_session_auth_is_md5_of_username_password_cnonce_resource() -> None:
-    by_hand = hashlib.md5(b"admins3cret-pwabc123/crypt_sess.json").hexdigest()
-    assert session_auth(USER, PASSWORD, "abc123") == by_hand
-    assert session_auth(USER, PASSWORD, "abc123", "/goip_get_status.html") == (
-        hashlib.md5(b"admins3cret-pwabc123/goip_get_status.html").hexdigest()
-    )
-
-
-def test_request_auth_is_md5_of_username_password_session_seq_resource() -> None:
-    by_hand = hashlib.md5(b"admins3cret-pwsess111/goip_post_sms.html").hexdigest()
-    assert request_auth(USER, PASSWORD, "sess1", 11, RESOURCE) == by_hand
-
-
-def test_encrypt_key_is_md5_digest_of_username_password_client_auth_session_seq() -> None:
-    client_auth = hashlib.md5(b"admins3cret-pwabc123/crypt_sess.json").hexdigest()
-    by_hand = hashlib.md5(f"admins3cret-pw{client_auth}sess17".encode()).digest()
-    assert encrypt_key(USER, PASSWORD, client_auth, "sess1", 7) == by_hand
-    assert len(by_hand) == 16
-
-
-def test_establish_params_carry_auth_but_never_the_password() -> None:
-    params = establish_params(USER, PASSWORD, "abc123", expires=60, crypt="aes-128-cbc")
-    assert params == {
-        "username": USER,
-        "cnonce": "abc123",
-        "auth": hashlib.md5(b"admins3cret-pwabc123/crypt_sess.json").hexdigest(),
-        "expires": "60",
-        "crypt": "aes-128-cbc",
-    }
-    assert PASSWORD not in json.dumps(params)
 
 
 # -- set-up (§3.2.1, §3.2.2) -----------------------------------------------------------------------
@@ -339,14 +301,6 @@ def test_body_that_is_not_base64_is_refused() -> None:
     assert result.code == SecurityCode.DECRYPT_FAILED
 
 
-def test_cipher_registry_lists_plain_and_aes_and_refuses_duplicates() -> None:
-    assert {"none", "aes-128-cbc", "aes-128-ecb"} <= set(cipher_names())
-    none = get_cipher("none")
-    assert none is not None
-    with pytest.raises(ValueError, match="already registered"):
-        register_cipher(none)
-
-
 def test_no_answer_or_repr_carries_the_password_or_keys() -> None:
     sec = manager()
     client, _ = establish(sec, crypt="aes-128-cbc")
@@ -363,13 +317,3 @@ def test_no_answer_or_repr_carries_the_password_or_keys() -> None:
     assert PASSWORD not in text
     assert client.client_auth not in text
     assert client.key(1).hex() not in text
-
-
-def test_from_reply_refuses_a_failed_reply() -> None:
-    params = establish_params(USER, PASSWORD, "abc")
-    with pytest.raises(ValueError, match="refused"):
-        ClientSession.from_reply(USER, PASSWORD, params, {"code": 3, "desc": "authentication failed"})
-
-
-def test_crypt_sess_resource_is_the_documented_path() -> None:
-    assert CRYPT_SESS_RESOURCE == "/crypt_sess.json"
