@@ -76,9 +76,7 @@ class Receiver:
         self._closed = False
 
     def start(self) -> Receiver:
-        if not self._started:
-            self._started = True
-            self._writer.start()
+        self._started = True
         return self
 
     def close(self) -> None:

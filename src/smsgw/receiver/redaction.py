@@ -21,7 +21,9 @@ from smsgw.redact import REDACTED, is_secret_key, redact_text
 #: Header names whose values are credentials, on top of :data:`smsgw.redact.SECRET_KEYS`.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
 _KEY_NAMES = "password|passwd|pass|pwd|secret|token|authorization"
-_BODY_HINT = re.compile(rb"(?i)" + _KEY_NAMES.encode())
+#: Substrings of every secret key name: a body without any of them needs no redaction. (A
+#: case-insensitive regex alternation over a 7 KB body costs ~400 us; lower() + ``in`` ~5 us.)
+_HINTS = (b"pass", b"pwd", b"secret", b"token", b"authorization")
 _JSON_PAIR = re.compile(rb'(?i)("(?:' + _KEY_NAMES.encode() + rb')"\s*:\s*)"(?:[^"\\]|\\.)*"')
 _TEXT_PAIR = re.compile(rb"(?i)\b(" + _KEY_NAMES.encode() + rb")=[^&#\s\"']*")
 _REDACTED_B = REDACTED.encode()
@@ -63,7 +65,8 @@ def _redact_authorization(value: str) -> str:
 
 def redact_body(body: bytes) -> bytes:
     """The body with ``"password": "..."`` and ``password=...`` values replaced (usually a no-op)."""
-    if not _BODY_HINT.search(body):
+    lowered = body.lower()
+    if not any(hint in lowered for hint in _HINTS):
         return body
     body = _JSON_PAIR.sub(lambda m: m.group(1) + b'"' + _REDACTED_B + b'"', body)
     return _TEXT_PAIR.sub(lambda m: m.group(1) + b"=" + _REDACTED_B, body)

@@ -342,6 +342,16 @@ class MessageStore:
     # -- writing (writer thread only) -------------------------------------------------------
     def insert_batch(self, pending: Sequence[PendingMessage]) -> list[int]:
         """Insert and commit in one transaction; returns the ids, in order."""
+        ids = self.insert(pending)
+        try:
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
+        return ids
+
+    def insert(self, pending: Sequence[PendingMessage]) -> list[int]:
+        """``BEGIN`` and insert (not committed yet: :meth:`commit` or :meth:`rollback` follows)."""
         first = self.next_id
         ids = list(range(first, first + len(pending)))
         rows = [p.row(i) for p, i in zip(pending, ids, strict=True)]
@@ -352,13 +362,22 @@ class MessageStore:
             conn.executemany(_INSERT, rows)
             if keys:
                 conn.executemany(_INSERT_KEY, keys)
-            conn.execute("COMMIT")
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self.rollback()
             raise
         self.next_id = first + len(pending)
         return ids
+
+    def commit(self) -> None:
+        """``COMMIT`` (with ``synchronous=FULL`` this is where the fsync happens; may run in a thread)."""
+        self._writer.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._writer.in_transaction:
+            self._writer.execute("ROLLBACK")
+        self.next_id = (
+            int(self._writer.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]) + 1
+        )
 
     # -- reading (any thread) ---------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection:
