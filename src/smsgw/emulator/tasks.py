@@ -301,7 +301,7 @@ class TaskBoard:
             ports = self._registered()
         if not ports:
             return tid, STATUS_TEXT[5]
-        if len(self.tasks) + len(batch) >= self.max_tasks:
+        if len(self.tasks) >= self.max_tasks:
             return tid, STATUS_TEXT[16]
         task = Task(tid, ",".join(numbers), sms, now)
         task.from_spec = from_spec
