@@ -102,9 +102,7 @@ class GroupCommitWriter:
                 self._inflight = False
                 self._finish(batch, ids, exc)
                 continue
-            commit.add_done_callback(
-                lambda done, b=batch, i=ids: _hand_back(loop, self._committed, b, i, done)
-            )
+            commit.add_done_callback(functools.partial(_hand_back, loop, self._committed, batch, ids))
 
     def _committed(
         self, loop: asyncio.AbstractEventLoop, batch: list[Item], ids: list[int], done: Future[None]
