@@ -113,25 +113,24 @@ def test_pushes_to_one_url_arrive_in_submission_order(recv: tuple[Receiver, str]
     assert {r.kind for r in results if r.url.endswith("/ok/a")} == {"port-status"}
 
 
-def test_content_type_and_headers_are_sent(recv: tuple[Receiver, str]) -> None:
+def test_content_type_and_headers_are_sent_and_an_explicit_content_type_wins(
+    recv: tuple[Receiver, str],
+) -> None:
     app, base = recv
+    octets = "application/octet-stream"
 
     async def scenario() -> None:
         async with fast() as dispatcher:
-            dispatcher.submit(
-                f"{base}/ok/h", b"raw", "application/octet-stream", {"Sender": "+100", "SMSC": "+200"}
-            )
+            dispatcher.submit(f"{base}/ok/h", b"raw", octets, {"Sender": "+100", "SMSC": "+200"})
             dispatcher.submit(f"{base}/ok/h", b"raw", "text/plain", [("SCTS", "2401010000")])
+            dispatcher.submit(f"{base}/ok/h", b"raw", "text/plain", {"Content-Type": "multipart/related"})
             await drained(dispatcher)
 
     run(scenario)
-    (_, _, first), (_, _, second) = [r for r in app.requests if r[0] == "/ok/h"]
-    assert (first["content-type"], first["sender"], first["smsc"]) == (
-        "application/octet-stream",
-        "+100",
-        "+200",
-    )
+    first, second, third = [headers for path, _, headers in app.requests if path == "/ok/h"]
+    assert (first["content-type"], first["sender"], first["smsc"]) == (octets, "+100", "+200")
     assert (second["content-type"], second["scts"]) == ("text/plain", "2401010000")
+    assert third["content-type"] == "multipart/related"
 
 
 def test_pushes_submitted_before_start_are_sent_on_start(recv: tuple[Receiver, str]) -> None:

@@ -206,7 +206,9 @@ class PushDispatcher:
         Never blocks and never raises for a full queue, a dead receiver or a closed dispatcher.
         """
         pairs = tuple((headers.items() if isinstance(headers, Mapping) else headers) or ())
-        push = _Push(body, (("content-type", content_type), *pairs), kind)
+        if not any(name.lower() == "content-type" for name, _ in pairs):  # an explicit header wins
+            pairs = (("content-type", content_type), *pairs)
+        push = _Push(body, pairs, kind)
         with self._lock:
             destination = self._destinations.get(url)
             if destination is None:
