@@ -173,6 +173,19 @@ def test_every_gateway_operation_answers_with_a_referenced_schema() -> None:
     assert not missing
 
 
+def test_success_code_of_each_operation_is_the_one_its_response_schema_declares(
+    registry: SchemaRegistry,
+) -> None:
+    mismatches = []
+    for path, method, op in _operations(_load(GATEWAY)):
+        schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+        name = _schema_name(GATEWAY, schema["$ref"].partition("#")[0])
+        declared = registry.schema(name).get("x-success-code")
+        if op.get("x-smsgw-success-code") != declared:
+            mismatches.append(f"{method} {path}: {op.get('x-smsgw-success-code')} vs {name} {declared}")
+    assert not mismatches, "\n".join(mismatches)
+
+
 def test_gateway_document_covers_every_core_ejoin_schema(registry: SchemaRegistry) -> None:
     document = _load(GATEWAY)
     used = {_schema_name(GATEWAY, r.partition("#")[0]) for r in _refs(document) if r.partition("#")[0]}
