@@ -227,6 +227,8 @@ class PortBank:
         self.n_slots = slots
         self.register_time = register_time
         self.changed: list[Slot] = []
+        #: bumped on every status change (caches of "which ports can send" key on it)
+        self.version = 0
         self.ports: list[Port] = []
         for p in range(1, ports + 1):
             slot_list: list[Slot] = []
@@ -285,6 +287,7 @@ class PortBank:
     # -- transitions ----------------------------------------------------------------------
     def set_code(self, slot: Slot, code: int) -> None:
         slot.target = None
+        self.version += 1
         if slot.code != code:
             slot.code = code
             self.ports[slot.port - 1].seq += 1
@@ -326,6 +329,10 @@ class PortBank:
             else:
                 self.set_code(s, IDLE if s.present else NO_SIM)
 
+    def sendable(self) -> list[int]:
+        """Ports whose current SIM can send (3 Registered, 4 call connected)."""
+        return [p.number for p in self.ports if p.slots[p.active - 1].code in CAN_SEND]
+
     def switch(self, port: int, slot: int | None, now: float) -> None:
         """Switch a port to ``slot`` (or to the next slot when None)."""
         p = self.ports[port - 1]
@@ -336,6 +343,7 @@ class PortBank:
         if old.present and not old.user_locked:
             self.set_code(old, IDLE)
         p.active = target
+        self.version += 1
         self.register(p.current, now)
 
     def reset(self, port: int, now: float) -> None:

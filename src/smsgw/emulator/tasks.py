@@ -244,6 +244,8 @@ class TaskBoard:
         self.cache: list[dict[str, Any]] = []
         self.cache_since: float | None = None
         self.accepted = 0
+        self._sendable: list[int] = []
+        self._sendable_version = -1
 
     # -- goip_post_sms ---------------------------------------------------------------------
     def create(self, spec: Any, now: float, batch: set[int]) -> tuple[int, str]:
@@ -255,7 +257,9 @@ class TaskBoard:
             return 0, STATUS_TEXT[11]
         if (tid in self.tasks or tid in batch) and not self.switches.on(D_DUPLICATE_TID):
             return tid, STATUS_TEXT[13]
-        smstype = _int(spec.get("smstype", 0), -1)
+        smstype = spec.get("smstype", 0)
+        if smstype.__class__ is not int:
+            smstype = _int(smstype, -1)
         if smstype not in (0, 1, 2):
             return tid, STATUS_TEXT[15]
         to = spec.get("to")
@@ -265,14 +269,20 @@ class TaskBoard:
                 to = ",".join(str(p[0]) for p in pairs if isinstance(p, list) and p)
         if not isinstance(to, str | int) or isinstance(to, bool):
             return tid, STATUS_TEXT[9]
-        numbers = [n.strip() for n in str(to).split(",") if n.strip()]
+        to = to if to.__class__ is str else str(to)
+        numbers = (
+            [n.strip() for n in to.split(",") if n.strip()]
+            if ("," in to or " " in to)
+            else ([to] if to else [])
+        )
         if not numbers:
             return tid, STATUS_TEXT[9]
         sms = spec.get("sms", "")
         if not isinstance(sms, str):
             return tid, STATUS_TEXT[8]
         chs = spec.get("chs", "utf8")
-        chs = chs.lower() if isinstance(chs, str) else "utf8"
+        if chs != "utf8":
+            chs = chs.lower() if isinstance(chs, str) else "utf8"
         if smstype == 0:
             if not sms:
                 return tid, STATUS_TEXT[8]
@@ -303,7 +313,18 @@ class TaskBoard:
             return tid, STATUS_TEXT[5]
         if len(self.tasks) >= self.max_tasks:
             return tid, STATUS_TEXT[16]
-        task = Task(tid, ",".join(numbers), sms, now)
+        task = Task(tid, to if len(numbers) == 1 and to == numbers[0] else ",".join(numbers), sms, now)
+        if len(spec) > 3:
+            self._options(task, spec, from_spec, chs, smstype)
+        self._enqueue(task, numbers, ports, bool(from_spec), _int(spec.get("to_all", 1), 1) == 1, now)
+        self.tasks[tid] = task
+        batch.add(tid)
+        self.accepted += 1
+        return tid, OK
+
+    @staticmethod
+    def _options(task: Task, spec: dict[str, Any], from_spec: str, chs: str, smstype: int) -> None:
+        """The optional task attributes (§6.3.1.3); malformed values fall back to the defaults."""
         task.from_spec = from_spec
         task.chs = "base64" if chs == "base64" else "utf8"
         task.smstype = smstype
@@ -322,11 +343,6 @@ class TaskBoard:
         task.sr_prd = float(max(0, _int(spec.get("sr_prd", 60), 60)))
         sr_cnt = _int(spec.get("sr_cnt", 10), 10)
         task.sr_cnt = sr_cnt if sr_cnt >= 1 else 10
-        self._enqueue(task, numbers, ports, bool(from_spec), _int(spec.get("to_all", 1), 1) == 1, now)
-        self.tasks[tid] = task
-        batch.add(tid)
-        self.accepted += 1
-        return tid, OK
 
     def _parse_from(self, spec: str) -> list[int]:
         ports: list[int] = []
@@ -336,7 +352,10 @@ class TaskBoard:
         return ports
 
     def _registered(self) -> list[int]:
-        return [p.number for p in self.bank.ports if p.current.code in (3, 4)]
+        if self._sendable_version != self.bank.version:
+            self._sendable = self.bank.sendable()
+            self._sendable_version = self.bank.version
+        return self._sendable
 
     @staticmethod
     def _check_mms(spec: dict[str, Any], smstype: int, sms: str) -> int:
@@ -372,7 +391,7 @@ class TaskBoard:
         jobs: list[Job] = []
         if not chosen:
             for i, number in enumerate(numbers):
-                port = ports[0] if len(ports) == 1 else self.rng.choice(ports)
+                port = ports[0] if len(ports) == 1 else ports[int(self.rng.random() * len(ports))]
                 jobs.append(Job(task, i, number, port, now))
         elif len(numbers) == 1 and to_all:
             jobs.extend(Job(task, 0, numbers[0], port, now) for port in ports)

@@ -1,0 +1,280 @@
+"""goip_post_sms throughput of the emulator against a bare endpoint on the same server stack.
+
+    python -m benchmarks.emulator_post_sms            # ~40 s: alternated rounds
+    python -m benchmarks.emulator_post_sms --quick    # a few seconds: smoke run
+
+Both servers are uvicorn (httptools, uvloop) subprocesses pinned to CPU 0: (a) the emulator
+(``EmulatorApp`` over a gateway-2.4 ``Device``: auth, JSON parse, per-task validation, queueing,
+the task-status answer, its ticker running) and (b) a raw ASGI app that reads the body and answers
+a fixed task-status.  The load generator is this process on CPU 1: the raw asyncio HTTP/1.1
+keep-alive client of ``benchmarks.receiver_ingest`` (one request in flight per connection), each
+request with fresh tids.  Rounds alternate a/b; the report gives medians and the ratio a/b for
+single-task requests, and tasks/s accepted with 100-task batches (every status checked "0 OK").
+The emulator's state is reset between rounds (``POST /_emu/reset``) so memory stays bounded.
+JSON goes to ``reports/bench/emulator_post_sms.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from benchmarks.receiver_ingest import RoundStats, _Conn, _start, _stop
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "reports" / "bench" / "emulator_post_sms.json"
+PATH = "/goip_post_sms.html?username=root&password=root"
+TARGET_RATIO = 0.6
+TARGET_BATCH_TASKS = 100_000
+_BARE_ANSWER = b'{"code":200,"reason":"OK","type":"task-status","status":[{"tid":1,"status":"0 OK"}]}'
+
+
+# -- servers -----------------------------------------------------------------------------------
+async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Reads the body and answers a fixed task-status, nothing else."""
+    from smsgw._http.asgi import read_body
+
+    if scope["type"] != "http":
+        return
+    await read_body(receive, 1 << 20)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(_BARE_ANSWER)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": _BARE_ANSWER})
+
+
+def serve(kind: str, ready_file: Path, cpu: int | None) -> None:
+    import socket
+
+    import uvicorn
+    import uvloop
+
+    from smsgw.emulator.app import EmulatorApp, RecordingSink
+    from smsgw.emulator.clock import ScaledClock
+    from smsgw.emulator.device import Device, DeviceConfig
+
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    app: Any = bare_app
+    if kind == "emulator":
+        device = Device(DeviceConfig(max_tasks=10_000_000, register_time=0.0), ScaledClock(1.0))
+        app = EmulatorApp(device, RecordingSink())
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="on", http="httptools", loop="uvloop"
+        )
+    )
+
+    async def main() -> None:
+        async def announce() -> None:
+            while not server.started:
+                await asyncio.sleep(0.01)
+            tmp = ready_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"url": url, "pid": os.getpid()}))
+            tmp.replace(ready_file)
+
+        task = asyncio.create_task(announce())
+        await server.serve(sockets=[sock])
+        task.cancel()
+
+    uvloop.run(main())
+
+
+# -- load --------------------------------------------------------------------------------------
+_TIDS = itertools.count(1)
+
+
+def _request(host: str, batch: int) -> bytes:
+    tasks = ",".join(
+        f'{{"tid":{next(_TIDS)},"to":"13800138000","sms":"benchmark message"}}' for _ in range(batch)
+    )
+    body = f'{{"type":"send-sms","task_num":{batch},"tasks":[{tasks}]}}'.encode()
+    head = (
+        f"POST {PATH} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nUser-Agent: bench\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class _FreshTidConn(_Conn):
+    """The receiver benchmark's keep-alive connection, with new tids in every request."""
+
+    batch = 1
+    host = ""
+
+    def _send(self) -> None:
+        self.request = _request(self.host, self.batch)
+        super()._send()
+
+
+async def run_round(url: str, batch: int, connections: int, duration: float) -> tuple[RoundStats, float]:
+    host, port = url.removeprefix("http://").split(":")
+    loop = asyncio.get_running_loop()
+    stats = RoundStats()
+    start = time.perf_counter()
+    stop_at = start + duration
+    futures = []
+
+    def factory(done: asyncio.Future[None]) -> _FreshTidConn:
+        conn = _FreshTidConn(b"", stats, stop_at, done)
+        conn.batch, conn.host = batch, f"{host}:{port}"
+        return conn
+
+    for _ in range(connections):
+        done: asyncio.Future[None] = loop.create_future()
+        await loop.create_connection(lambda d=done: factory(d), host, int(port))
+        futures.append(done)
+    await asyncio.wait_for(asyncio.gather(*futures), duration + 30)
+    return stats, time.perf_counter() - start
+
+
+def _post(url: str, path: str) -> Any:
+    request = urllib.request.Request(url + path, data=b"{}", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback URL we started)
+        return json.loads(response.read())
+
+
+def _check_batch(url: str, batch: int) -> bool:
+    """One batch request outside the timed loop: every task answered 0 OK."""
+    body = _request("x", batch).split(b"\r\n\r\n", 1)[1]
+    request = urllib.request.Request(url + PATH, data=body, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        answer = json.loads(response.read())
+    return answer.get("code") == 200 and all(s["status"] == "0 OK" for s in answer["status"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 short round each")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per single-task round")
+    parser.add_argument("--batch-duration", type=float, default=1.5, help="seconds per batch round")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--serve", choices=["emulator", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--cpu", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve, args.ready, args.cpu)
+        return 0
+    if args.quick:
+        args.rounds, args.duration, args.batch_duration, args.connections = 1, 0.5, 0.5, 4
+    cpus = sorted(os.sched_getaffinity(0))
+    server_cpu = cpus[0] if len(cpus) > 1 else None
+    client_cpu = cpus[1] if len(cpus) > 1 else None
+    with tempfile.TemporaryDirectory() as tmp:
+        procs = []
+        urls = {}
+        try:
+            for kind in ("emulator", "bare"):
+                cmd = [sys.executable, "-m", "benchmarks.emulator_post_sms", "--serve", kind]
+                cmd += ["--ready", str(Path(tmp) / f"{kind}.json")]
+                if server_cpu is not None:
+                    cmd += ["--cpu", str(server_cpu)]
+                proc, url = _start(cmd, Path(tmp) / f"{kind}.json")
+                procs.append(proc)
+                urls[kind] = url
+            if client_cpu is not None:
+                os.sched_setaffinity(0, {client_cpu})
+            result = asyncio.run(_measure(args, urls))
+        finally:
+            for proc in procs:
+                _stop(proc)
+    result["cpus"] = {"servers": server_cpu, "client": client_cpu}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(
+        f"single-task goip_post_sms: emulator {result['single']['emulator_rps']:.0f} req/s, "
+        f"bare {result['single']['bare_rps']:.0f} req/s, ratio {result['single']['ratio']:.2f} "
+        f"(target >= {TARGET_RATIO})"
+    )
+    print(
+        f"100-task batches: {result['batch']['tasks_per_s']:.0f} tasks/s accepted "
+        f"(ratio to {TARGET_BATCH_TASKS}: {result['batch']['ratio_to_target']:.2f}); "
+        f"client CPU {result['client_cpu_share']:.0%} of its core"
+    )
+    print(f"JSON: {args.out}")
+    return 0
+
+
+async def _measure(args: argparse.Namespace, urls: dict[str, str]) -> dict[str, Any]:
+    emulator, bare = urls["emulator"], urls["bare"]
+    await run_round(emulator, 1, args.connections, 0.3)  # warm-up
+    await run_round(bare, 1, args.connections, 0.3)
+    single: dict[str, list[float]] = {"emulator": [], "bare": []}
+    batch: list[float] = []
+    errors = 0
+    cpu_start = resource.getrusage(resource.RUSAGE_SELF)
+    wall_start = time.perf_counter()
+    for _ in range(args.rounds):
+        _post(emulator, "/_emu/reset")
+        for kind, url in (("emulator", emulator), ("bare", bare)):
+            stats, elapsed = await run_round(url, 1, args.connections, args.duration)
+            single[kind].append(stats.ok / elapsed)
+            errors += stats.errors
+        _post(emulator, "/_emu/reset")
+        stats, elapsed = await run_round(emulator, 100, args.connections, args.batch_duration)
+        batch.append(stats.ok * 100 / elapsed)
+        errors += stats.errors
+    cpu_end = resource.getrusage(resource.RUSAGE_SELF)
+    wall = time.perf_counter() - wall_start
+    _post(emulator, "/_emu/reset")
+    batch_ok = _check_batch(emulator, 100)
+    _post(emulator, "/_emu/reset")
+    client_cpu = (cpu_end.ru_utime - cpu_start.ru_utime + cpu_end.ru_stime - cpu_start.ru_stime) / wall
+    emulator_rps = statistics.median(single["emulator"])
+    bare_rps = statistics.median(single["bare"])
+    tasks_per_s = statistics.median(batch)
+    return {
+        "benchmark": "emulator_post_sms",
+        "quick": args.quick,
+        "rounds": args.rounds,
+        "connections": args.connections,
+        "single": {
+            "emulator_rps": emulator_rps,
+            "bare_rps": bare_rps,
+            "ratio": emulator_rps / bare_rps if bare_rps else 0.0,
+            "target_ratio": TARGET_RATIO,
+            "rounds_emulator": single["emulator"],
+            "rounds_bare": single["bare"],
+        },
+        "batch": {
+            "tasks_per_request": 100,
+            "tasks_per_s": tasks_per_s,
+            "target_tasks_per_s": TARGET_BATCH_TASKS,
+            "ratio_to_target": tasks_per_s / TARGET_BATCH_TASKS,
+            "rounds": batch,
+            "all_tasks_accepted": batch_ok,
+        },
+        "errors": errors,
+        "client_cpu_share": client_cpu,
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
