@@ -7,6 +7,8 @@ from functools import cache
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smsgw._data import schemas_dir
 from smsgw.emulator.esim import (
@@ -264,3 +266,38 @@ def test_unreadable_write_or_delete_body_answers_400_and_submits_nothing(body: b
 def test_constructor_refuses_impossible_sizes() -> None:
     with pytest.raises(ValueError, match="ports"):
         EsimBank(0)
+
+
+# -- robustness ------------------------------------------------------------------------------------
+_json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-5, 600), st.text(max_size=12)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(["port", "slot", "ac", "cc"]), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=_json_values,
+    raw=st.one_of(st.none(), st.binary(max_size=40)),
+    ports=st.one_of(st.none(), st.text(max_size=12)),
+)
+def test_no_body_or_ports_filter_makes_a_handler_raise(
+    data: Any, raw: bytes | None, ports: str | None
+) -> None:
+    bank = EsimBank(3, slots=2, timings=TIMINGS)
+    query = {} if ports is None else {"ports": ports}
+    for body in (raw, json.dumps(data).encode()):
+        for handler, name in (
+            (bank.handle_goip_write_esims, "write"),
+            (bank.handle_goip_delete_esims, "delete"),
+        ):
+            status, answer = handler(query, body, 0.0)
+            assert status in (200, 400)
+            conforms(f"ejoin/goip_{name}_esims.response", answer)
+    status, answer = bank.handle_goip_get_esims(query, None, 50.0)
+    assert status in (200, 400)
+    conforms("ejoin/goip_get_esims.response", answer)

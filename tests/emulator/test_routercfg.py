@@ -7,6 +7,8 @@ from functools import cache
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smsgw._data import schemas_dir
 from smsgw.emulator.routercfg import (
@@ -626,3 +628,58 @@ def test_parse_ports_reads_numbers_slots_letters_and_ranges() -> None:
     assert parse_ports("1.01,2B,3-4", 4) == [1, 2, 3, 4]
     assert parse_ports("*", 2) == [1, 2]
     assert parse_ports("5", 4) is None
+
+
+# -- robustness ------------------------------------------------------------------------------------
+_keys = st.sampled_from([
+    "proxies", "users", "urls", "enable", "enbale", "deleted_set", "added_set", "name", "port", "interfaces",
+    "active", "pwd", "mark", "Mark",
+])  # fmt: skip
+_json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 70000),
+        st.text(max_size=12),
+        st.sampled_from(["*", "127.0.0.1", "10.0.0.0/8", "a.com", "*.b.com"]),
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=5)),
+    max_leaves=16,
+)
+_query_values = st.one_of(
+    st.text(max_size=10),
+    st.sampled_from(
+        ["http", "socks5", "add", "update", "delete", "enabled", "get", "set", "redial", "1", "all"]
+    ),
+)
+_queries = st.dictionaries(
+    st.sampled_from([
+        "mode", "op", "state", "port", "delay", "ttl", "data_service_enable", "port_public_ip(0)",
+        "port_rx_tx", "x",
+    ]),
+    _query_values,
+)  # fmt: skip
+_endpoints = ["proxy", "proxy_user", "proxy_white_list", "proxy_black_list", "proxy_access_log",
+              "ip_white_list", "ip_black_list"]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    query=_queries,
+    data=_json_values,
+    raw=st.one_of(st.none(), st.binary(max_size=40)),
+    method=st.sampled_from(["GET", "POST", None]),
+)
+def test_no_query_or_body_makes_a_handler_raise(
+    query: dict[str, str], data: Any, raw: bytes | None, method: str | None
+) -> None:
+    cfg, _ = make()
+    for body in (raw, json.dumps(data).encode()):
+        for endpoint in _endpoints:
+            status, answer = getattr(cfg, f"handle_{endpoint}")(query, body, 0.0, method)
+            assert status == 200
+            conforms(f"ejoin/router/{endpoint}.response", answer)
+        status, answer = cfg.handle_goip_send_cmd(query, body, 0.0)
+        assert status == 200
+        conforms("ejoin/goip_send_cmd.response", answer)
+    assert isinstance(cfg.ip_allowed(query.get("x", "127.0.0.1")), bool)

@@ -7,6 +7,8 @@ from functools import cache
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smsgw._data import schemas_dir
 from smsgw.ejoin_security import (
@@ -317,3 +319,23 @@ def test_no_answer_or_repr_carries_the_password_or_keys() -> None:
     assert PASSWORD not in text
     assert client.client_auth not in text
     assert client.key(1).hex() not in text
+
+
+# -- robustness ------------------------------------------------------------------------------------
+_values = st.one_of(st.text(max_size=40), st.sampled_from(["", "0", "-1", "1e9", "sess1", "abc", "9" * 30]))
+_queries = st.dictionaries(
+    st.sampled_from(["username", "cnonce", "auth", "expires", "crypt", "session", "seq", "x"]), _values
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(query=_queries, body=st.one_of(st.none(), st.binary(max_size=64)), now=st.floats(0, 1e6))
+def test_no_query_or_body_makes_the_device_raise(
+    query: dict[str, str], body: bytes | None, now: float
+) -> None:
+    sec = manager()
+    status, reply = sec.handle_crypt_sess(query, body, now)
+    assert status in (200, 400, 401, 503)
+    assert isinstance(reply["code"], int)
+    result = sec.verify(RESOURCE, query, body, now)
+    assert isinstance(result, Rejected)
