@@ -354,7 +354,9 @@ def test_start_needs_a_running_loop_and_only_once() -> None:
         dispatcher.start()
 
     async def scenario() -> None:
+        assert not dispatcher.started
         dispatcher.start()
+        assert dispatcher.started
         with pytest.raises(RuntimeError, match="already started"):
             dispatcher.start()
         await dispatcher.aclose()

@@ -134,6 +134,11 @@ class PushDispatcher:
         self.dropped_unknown_destination = 0
 
     # -- life cycle ---------------------------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        """True once :meth:`start` ran (also after :meth:`aclose`)."""
+        return self._loop is not None
+
     def start(self) -> None:
         """Start sending on the running event loop (call from a coroutine on that loop)."""
         loop = asyncio.get_running_loop()

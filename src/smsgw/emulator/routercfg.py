@@ -362,7 +362,7 @@ class RouterConfig:
             status = {"mode": MODES[mode], "enabled": state.proxy_enabled}
             if "state" in query:
                 return _answer(**status)
-            proxies = [{"name": p.name, "port": p.port, "interfaces": p.interfaces, "active": p.active}
+            proxies = [{"name": p.name, "port": p.port, "interfaces": list(p.interfaces), "active": p.active}
                        for p in state.proxies]  # fmt: skip
             return _answer(**status, size=len(proxies), proxies=proxies)
         op = query.get("op", "")
@@ -377,8 +377,8 @@ class RouterConfig:
         if op == "add":
             return self._add_proxies(mode, items)
         found = self._find_all(items, state.proxies, _NAME_PREFIX[mode])
-        if isinstance(found, str):
-            return _answer(RouterCode.NOT_FOUND if "unknown" in found else RouterCode.BAD_BODY, found)
+        if isinstance(found, tuple):
+            return found
         if op == "delete":
             state.proxies = [p for p in state.proxies if p not in found]
             return _answer()
@@ -413,16 +413,17 @@ class RouterConfig:
         return _answer()
 
     @staticmethod
-    def _find_all(items: list[Any], configured: list[Any], prefix: str) -> list[Any] | str:
+    def _find_all(items: list[Any], configured: list[Any], prefix: str) -> list[Any] | Answer:
+        """The configured entries the items name (bare names get ``prefix``), or the refusal."""
         by_name = {c.name: c for c in configured}
         found = []
         for item in items:
             name = item.get("name") if isinstance(item, dict) else None
             if not isinstance(name, str) or not name:
-                return "every item needs a name"
+                return _answer(RouterCode.BAD_BODY, "every item needs a name")
             match = by_name.get(name) or by_name.get(prefix + name)
             if match is None:
-                return f"unknown name {name!r}"
+                return _answer(RouterCode.NOT_FOUND, f"unknown name {name[:40]!r}")
             found.append(match)
         return found
 
@@ -452,8 +453,8 @@ class RouterConfig:
         if op == "add":
             return self._add_users(state, items)
         found = self._find_all(items, state.users, "")
-        if isinstance(found, str):
-            return _answer(RouterCode.NOT_FOUND if "unknown" in found else RouterCode.BAD_BODY, found)
+        if isinstance(found, tuple):
+            return found
         if op == "delete":
             state.users = [u for u in state.users if u not in found]
             return _answer()
@@ -465,7 +466,7 @@ class RouterConfig:
         return _answer()
 
     def _user_json(self, user: _User) -> dict[str, Any]:
-        shown: dict[str, Any] = {"name": user.name, "interfaces": user.interfaces, "mark": user.mark}
+        shown: dict[str, Any] = {"name": user.name, "interfaces": list(user.interfaces), "mark": user.mark}
         if self.show_user_passwords:
             shown["pwd"] = user.pwd
         return shown
