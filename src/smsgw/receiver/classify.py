@@ -287,6 +287,7 @@ def parse_mms(content_type: str, body: bytes, headers: Mapping[str, str]) -> Cla
     if not parts:
         raise PushRejected(400, "MMS push: multipart body without any part")
     lowered = {k.lower(): v for k, v in headers.items()}
+    lowered["content-type"] = content_type
     instance = {name: lowered[name.lower()] for name in MMS_HEADERS if name.lower() in lowered}
     decoded = {name: _decode_emms(instance[name]) for name in MMS_HEADERS[:3] if name in instance}
     parsed = {"headers": instance, "decoded": decoded, "parts": parts}

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from smsgw.receiver.store import Message, MessageFilter, MessageStore, PendingMessage
+from smsgw.verdicts import Verdict
+
+
+def pending(
+    kind: str = "port-status",
+    *,
+    at: float = 1000.0,
+    device: str = "d1",
+    ports: tuple[str, ...] = (),
+    tids: tuple[int, ...] = (),
+    verdict: Verdict = Verdict.PASS,
+    body: bytes = b'{"a": 1}',
+) -> PendingMessage:
+    return PendingMessage(
+        received_at=at, source="127.0.0.1:1", method="POST", path=f"/push/{device}", query="", device=device,
+        headers=[("content-type", "application/json")], content_type="application/json", body=body,
+        body_size=len(body), family="ejoin", type=kind, schema=f"ejoin/{kind}.push", verdict=verdict,
+        status=200, ports=ports, tids=tids,
+    )  # fmt: skip
+
+
+def test_ids_are_monotonic_across_batches_and_reopening(tmp_path: Path) -> None:
+    store = MessageStore(tmp_path / "s.db")
+    assert store.insert_batch([pending(), pending()]) == [1, 2]
+    store.close()
+    reopened = MessageStore(tmp_path / "s.db")
+    assert reopened.insert_batch([pending()]) == [3]
+    assert [m.id for m in reopened.query()] == [1, 2, 3]
+    reopened.close()
+
+
+def test_filters_by_type_device_port_tid_verdict_and_time(tmp_path: Path) -> None:
+    store = MessageStore(tmp_path / "s.db", synchronous="normal")
+    store.insert_batch([
+        pending("port-status", at=10, device="a", ports=("1.01",)),
+        pending("status-report", at=20, device="b", ports=("1.01", "2.01"), tids=(7, 8)),
+        pending("recv-sms", at=30, device="a", ports=("3.01",), verdict=Verdict.FAIL),
+    ])  # fmt: skip
+
+    def ids(**kw: object) -> list[int]:
+        return [m.id for m in store.query(MessageFilter(**kw))]  # type: ignore[arg-type]
+
+    assert ids(type="status-report") == [2]
+    assert ids(type=("port-status", "recv-sms")) == [1, 3]
+    assert ids(device="a") == [1, 3]
+    assert ids(port="2.01") == [2]
+    assert ids(port="1.01") == [1, 2]
+    assert ids(tid=8) == [2]
+    assert ids(verdict="FAIL") == [3]
+    assert ids(since=20) == [2, 3]
+    assert ids(until=20) == [1]
+    assert ids(after=1, device="a") == [3]
+    assert store.count(MessageFilter(device="a")) == 2
+    assert [m.id for m in store.query(newest_first=True, limit=2)] == [3, 2]
+    store.close()
+
+
+def test_json_parsed_form_is_derived_from_the_body_and_keys_round_trip(tmp_path: Path) -> None:
+    store = MessageStore(tmp_path / "s.db")
+    store.insert_batch([pending(ports=("1.01", "2.01"), tids=(5,), body=b'{"type": "x", "n": [1]}')])
+    message = store.get(1)
+    assert message is not None
+    assert message.parsed == {"type": "x", "n": [1]}
+    assert message.ports == ("1.01", "2.01")
+    assert message.tids == (5,)
+    assert message.accepted
+    assert Message.from_json(message.to_json()) == message
+    store.close()
+
+
+def test_non_utf8_bodies_round_trip_through_base64(tmp_path: Path) -> None:
+    store = MessageStore(tmp_path / "s.db")
+    store.insert_batch([pending(body=b"\xff\x00raw")])
+    message = store.query()[0]
+    data = message.to_json()
+    assert "body_base64" in data
+    assert Message.from_json(data).body == b"\xff\x00raw"
+    store.close()
