@@ -73,10 +73,20 @@ def _schema_name(doc: Path, file_part: str) -> str:
 
 
 def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every operation, with the path item's parameters merged in and local response refs resolved."""
     for path, item in document.get("paths", {}).items():
         for method in METHODS:
-            if method in item:
-                yield path, method, item[method]
+            if method not in item:
+                continue
+            op = dict(item[method])
+            own = {(p.get("name"), p.get("in")) for p in op.get("parameters", [])}
+            shared = [p for p in item.get("parameters", []) if (p.get("name"), p.get("in")) not in own]
+            op["parameters"] = [*op.get("parameters", []), *shared]
+            op["responses"] = {
+                status: _pointer(document, answer["$ref"].partition("#")[2]) if "$ref" in answer else answer
+                for status, answer in op.get("responses", {}).items()
+            }
+            yield path, method, op
 
 
 def _ids(paths: list[Path]) -> list[str]:
