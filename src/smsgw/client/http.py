@@ -213,7 +213,7 @@ class HttpClient:
                 chunks: list[bytes] = []
                 size = 0
                 truncated = False
-                for chunk in resp.iter_raw():
+                for chunk in resp.iter_bytes():
                     chunks.append(chunk)
                     size += len(chunk)
                     if size > self.max_body:

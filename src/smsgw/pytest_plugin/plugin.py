@@ -303,6 +303,8 @@ class ConformanceSession:
             message = self.scrubber(_exception_text(exc))
             self._record_rest(item, Verdict.FAIL, message)
             if any(self._fails(item, levels)):
+                if self.scrubber.contains_secret(str(exc)):  # every reporter reads the exception itself
+                    raise ConformanceFailure(self.scrubber(str(exc))) from None
                 raise
             pytest.xfail(self._tolerated_text(item))
         self._record_rest(item, Verdict.PASS, "")
@@ -330,6 +332,7 @@ class ConformanceSession:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        self._scrub_report(report)
         if call.excinfo is not None and call.when == "setup" and report.skipped:
             reason = self.scrubber(str(call.excinfo.value))
             self._record_rest(item, Verdict.SKIPPED, reason.removeprefix("Skipped: "))
@@ -343,6 +346,14 @@ class ConformanceSession:
             state = "xfailed" if hasattr(report, "wasxfail") else report.outcome
             self.outcomes[item.nodeid] = CheckFinished(item.nodeid, state)
         return report
+
+    def _scrub_report(self, report: pytest.TestReport) -> None:
+        """No secret in what JUnit, Allure and the terminal take from the report."""
+        if not self.scrubber.active:
+            return
+        if report.longrepr is not None and self.scrubber.contains_secret(report.longreprtext):
+            report.longrepr = self.scrubber(report.longreprtext)
+        report.sections = [(name, self.scrubber(text)) for name, text in report.sections]
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         outcome = self.outcomes.get(nodeid)

@@ -31,7 +31,8 @@ class Recorder:
     def record(
         self, check: str, requirement: str, verdict: Verdict, message: str = "", errata: tuple[str, ...] = ()
     ) -> Observation:
-        obs = Observation(check, requirement, verdict, _cut(self.scrub(message), MAX_MESSAGE_CHARS), errata)
+        text = _cut(self.scrub(message[: MAX_MESSAGE_CHARS + 4096]), MAX_MESSAGE_CHARS)
+        obs = Observation(check, requirement, verdict, text, errata)
         self._by_check[check].append(obs)
         self.bus.emit(Recorded(obs))
         return obs
@@ -40,7 +41,8 @@ class Recorder:
         clean = Evidence(
             evidence.kind,
             self.scrub(evidence.title),
-            _cut(self.scrub(evidence.content), MAX_EVIDENCE_CHARS),
+            # cut a little past the limit before scrubbing (a hostile body can be megabytes), then cut
+            _cut(self.scrub(evidence.content[: MAX_EVIDENCE_CHARS + 4096]), MAX_EVIDENCE_CHARS),
             evidence.media_type,
         )
         self.bus.emit(EvidenceAttached(check, clean))
