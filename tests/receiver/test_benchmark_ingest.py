@@ -1,0 +1,31 @@
+"""benchmarks/receiver_ingest.py --quick runs and writes its report (figures are measured, not asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_quick_benchmark_writes_the_report_fields(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.receiver_ingest", "--quick", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    report = json.loads(out.read_text())
+    for side in ("receiver", "bare"):
+        assert {"median_rps", "rounds_rps", "p50_ms", "p99_ms", "errors"} <= set(report[side])
+        assert report[side]["median_rps"] > 0
+    assert {"ratio", "body_bytes", "receiver_stored", "client_cpu_max_fraction", "meets_targets"} <= set(
+        report
+    )
+    assert report["receiver_stored_matches_acks"] is True
+    assert "ratio receiver/bare" in run.stdout
