@@ -143,6 +143,8 @@ def certify(
         if strict:
             args.append("--strict-conformance")
         if importlib.util.find_spec("allure_pytest") is not None:
+            if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+                args += ["-p", "allure_pytest.plugin"]
             args += ["--alluredir", str(run_dir / "allure-results")]
         else:
             _echo_err(

@@ -1,0 +1,103 @@
+"""``smsgw certify`` end to end on a one-check suite, and its refusal without an embedded target."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from smsgw._http import ServerThread, send_json
+from smsgw._http.asgi import Receive, Scope, Send
+from smsgw.cli import app
+from smsgw.report import embedded
+from smsgw.spec.catalog import Catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "Certify-Pw-77aa"
+runner = CliRunner()
+
+
+async def _device(scope: Scope, receive: Receive, send: Send) -> None:
+    await send_json(send, 200, {"code": 0, "reason": "OK"})
+
+
+@pytest.fixture
+def device() -> Iterator[str]:
+    with ServerThread(_device) as server:
+        yield server.url
+
+
+def _core_requirement() -> str:
+    return next(
+        r.id
+        for r in Catalog.load().values()
+        if r.family == "ejoin"
+        and not r.capability
+        and not r.destructive
+        and (not r.profiles or "gateway-2.4" in r.profiles)
+    )
+
+
+def test_certify_runs_the_suite_and_writes_every_report(
+    device: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    shutil.copy(ROOT / "conformance" / "conftest.py", suite)
+    shutil.copy(ROOT / "conformance" / "pytest.ini", suite)
+    (suite / "test_one.py").write_text(
+        "import pytest\n\n"
+        f"@pytest.mark.requirement({_core_requirement()!r})\n"
+        "def test_device_answers(check, ejoin):\n"
+        "    resp = ejoin.command('lock', '1.01')\n"
+        "    check.expect(resp.json()['code'] == 0, 'code must be 0')\n"
+        "    check.firmware('fw-1')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SMSGW_PASSWORD", PASSWORD)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    run_dir = tmp_path / "reports" / "run-1"
+    result = runner.invoke(
+        app, ["certify", "--target", device, "--suite", str(suite), "--report-dir", str(run_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in run_dir.iterdir()}
+    assert {"certificate.json", "certificate.html", "junit.xml", "allure-results"} <= names
+    text = (run_dir / "certificate.json").read_text(encoding="utf-8")
+    assert '"firmware": "fw-1"' in text
+    assert all(PASSWORD.encode() not in p.read_bytes() for p in run_dir.rglob("*") if p.is_file())
+
+
+def test_certify_refuses_a_bad_declaration_before_running(tmp_path: Path) -> None:
+    bad = tmp_path / "d.yaml"
+    bad.write_text("declaration: 7\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "certify",
+            "--target",
+            "http://127.0.0.1:9",
+            "--declaration",
+            str(bad),
+            "--report-dir",
+            str(tmp_path / "r"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "declaration" in result.output
+
+
+def test_certify_without_target_explains_when_no_embedded_target_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unavailable(profile: str = "gateway-2.4") -> None:
+        raise embedded.EmbeddedUnavailable("smsgw.emulator has no create_app() yet")
+
+    monkeypatch.setattr(embedded, "start_embedded_target", unavailable)
+    result = runner.invoke(app, ["certify", "--report-dir", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "cannot start the embedded target" in result.output
+    assert "create_app" in result.output
