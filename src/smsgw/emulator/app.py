@@ -31,7 +31,13 @@ class PushSink(Protocol):
     """Where pushes go: ``submit`` must never block (queue and return)."""
 
     def submit(
-        self, url: str, body: bytes, content_type: str, headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        body: bytes,
+        content_type: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        kind: str = "",
     ) -> Any: ...
 
 
@@ -42,7 +48,13 @@ class RecordingSink:
         self.items: list[tuple[str, bytes, str, dict[str, str]]] = []
 
     def submit(
-        self, url: str, body: bytes, content_type: str, headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        body: bytes,
+        content_type: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        kind: str = "",
     ) -> bool:
         self.items.append((url, body, content_type, dict(headers or {})))
         return True
@@ -91,7 +103,7 @@ class EmulatorApp:
         """Start the ticker on the running loop (idempotent)."""
         if self._ticker is None:
             starter = getattr(self.sink, "start", None)
-            if callable(starter) and getattr(self.sink, "_loop", None) is None:
+            if callable(starter) and not getattr(self.sink, "started", False):
                 starter()
             self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
 
@@ -120,7 +132,7 @@ class EmulatorApp:
     def dispatch(self, pushes: Iterable[Push]) -> None:
         submit = self.sink.submit
         for push in pushes:
-            submit(push.url, push.body, push.content_type, dict(push.headers))
+            submit(push.url, push.body, push.content_type, dict(push.headers), kind=push.kind)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]

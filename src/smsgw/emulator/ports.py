@@ -446,7 +446,26 @@ class PortBank:
         )
         if counters:
             used = f"{slot.sms_sent}/{slot.sms_limit}"
-            entry.update({"smsctl_tot": used, "smsctl_mon": used, "smsctl_day": used})
+            flow = f"{slot.dataflow_mb:.2f}"
+            entry.update(
+                {
+                    "mcn_tot": "0/-1",
+                    "mcn_mon": "0/-1",
+                    "mcn_day": "0/-1",
+                    "mtn_tot": "0/-1",
+                    "mtn_mon": "0/-1",
+                    "mtn_day": "0/-1",
+                    "smsctl_tot": used,
+                    "smsctl_mon": used,
+                    "smsctl_day": used,
+                    "dataflow_tot": flow,
+                    "dataflow_day": flow,
+                    "dataflow_24hours": flow,
+                    "dataflow_1hour": "0.00",
+                    "dataflow_last": "0.00",
+                    "dataflow_url": "",
+                }
+            )
         return entry
 
     def state(self) -> list[dict[str, Any]]:

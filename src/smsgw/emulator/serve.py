@@ -9,78 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
-from collections.abc import Mapping
 from dataclasses import replace
 from types import TracebackType
-from typing import Any
 
 from smsgw._http.server import ServerThread
 from smsgw.emulator.app import EmulatorApp, PushSink
 from smsgw.emulator.clock import Clock, ScaledClock
 from smsgw.emulator.device import Device, DeviceConfig
 from smsgw.emulator.network import Network
-
-
-class SimpleDispatcher:
-    """A bounded, non-blocking push sender (used when ``smsgw.emulator.pushes`` is absent):
-    ``submit`` queues (dropping the oldest when full); a task on the running loop POSTs with a
-    timeout and a bounded number of retries."""
-
-    def __init__(self, *, timeout: float = 2.0, retries: int = 2, max_queue: int = 10_000) -> None:
-        self.timeout = timeout
-        self.retries = retries
-        self.queue: deque[tuple[str, bytes, str, dict[str, str]]] = deque(maxlen=max_queue)
-        self.sent = self.failed = 0
-        self._wake: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    def submit(
-        self, url: str, body: bytes, content_type: str, headers: Mapping[str, str] | None = None
-    ) -> bool:
-        self.queue.append((url, body, content_type, dict(headers or {})))
-        if self._task is None:
-            loop = asyncio.get_running_loop()
-            self._wake = asyncio.Event()
-            self._task = loop.create_task(self._run())
-        assert self._wake is not None
-        self._wake.set()
-        return True
-
-    async def _run(self) -> None:
-        import httpx
-
-        assert self._wake is not None
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
-            while True:
-                while not self.queue:
-                    self._wake.clear()
-                    await self._wake.wait()
-                url, body, content_type, headers = self.queue.popleft()
-                for attempt in range(self.retries + 1):
-                    try:
-                        response = await client.post(
-                            url, content=body, headers={**headers, "content-type": content_type}
-                        )
-                        if response.status_code < 500:
-                            self.sent += 1
-                            break
-                    except (httpx.HTTPError, OSError):
-                        pass
-                    if attempt == self.retries:
-                        self.failed += 1
-                    else:
-                        await asyncio.sleep(0.05 * 2**attempt)
+from smsgw.emulator.pushes import PushDispatcher
 
 
 def make_sink() -> PushSink:
-    """The project's push dispatcher when present, else :class:`SimpleDispatcher`."""
-    try:
-        from smsgw.emulator import pushes  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return SimpleDispatcher()
-    factory: Any = getattr(pushes, "PushDispatcher", None)
-    return factory(timeout=2.0, retries=2) if factory is not None else SimpleDispatcher()
+    """The push dispatcher: bounded queue per URL, 2 s timeouts, 2 retries, never blocks."""
+    return PushDispatcher(timeout=2.0, retries=2)
 
 
 def build_devices(
@@ -166,4 +108,4 @@ async def serve_forever(apps: list[EmulatorApp], host: str, ports: list[int]) ->
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-__all__ = ["Fleet", "SimpleDispatcher", "build_devices", "make_sink", "serve_forever"]
+__all__ = ["Fleet", "build_devices", "make_sink", "serve_forever"]

@@ -142,10 +142,11 @@ class Task:
         self.failed = 0
         self.since = 0
         self.last_report = now
-        self.sdr: list[list[Any]] = []
-        self.fdr: list[list[Any]] = []
-        self.all_sdr: list[list[Any]] = []
-        self.all_fdr: list[list[Any]] = []
+        #: records since the last report; every record (only kept for defect.sdr-repeated)
+        self.sdr: list[list[Any]] | None = None
+        self.fdr: list[list[Any]] | None = None
+        self.all_sdr: list[list[Any]] | None = None
+        self.all_fdr: list[list[Any]] | None = None
         self.rep_sent = 0
         self.rep_failed = 0
         self.src_ip = ""
@@ -547,14 +548,24 @@ class TaskBoard:
             task.sent += 1
             if task.sdr_on:
                 record: list[Any] = [job.index, job.number, name, ts]
+                if task.sdr is None:
+                    task.sdr = []
                 task.sdr.append(record)
-                task.all_sdr.append(record)
+                if self.switches.on(D_SDR_REPEATED):
+                    if task.all_sdr is None:
+                        task.all_sdr = []
+                    task.all_sdr.append(record)
         else:
             task.failed += 1
             if task.fdr_on:
                 record = [job.index, job.number, name, ts, result.progress, result.carrier]
+                if task.fdr is None:
+                    task.fdr = []
                 task.fdr.append(record)
-                task.all_fdr.append(record)
+                if self.switches.on(D_SDR_REPEATED):
+                    if task.all_fdr is None:
+                        task.all_fdr = []
+                    task.all_fdr.append(record)
         task.since += 1
         if task.finished:
             self._final(task, at)
@@ -577,17 +588,17 @@ class TaskBoard:
         }
         repeat = self.switches.on(D_SDR_REPEATED)
         if task.sdr_on:
-            entry["sdr"] = list(task.all_sdr if repeat else task.sdr)
+            entry["sdr"] = list((task.all_sdr if repeat else task.sdr) or ())
         if task.fdr_on:
-            entry["fdr"] = list(task.all_fdr if repeat else task.fdr)
+            entry["fdr"] = list((task.all_fdr if repeat else task.fdr) or ())
         return entry
 
     def _report(self, task: Task, now: float) -> None:
         self.cache.append(self._entry(task))
         if self.cache_since is None:
             self.cache_since = now
-        task.sdr = []
-        task.fdr = []
+        task.sdr = None
+        task.fdr = None
         task.since = 0
         task.rep_sent, task.rep_failed = task.sent, task.failed
         task.last_report = now
