@@ -216,7 +216,7 @@ def test_esim_write_progresses_asynchronously(device: Device, clock: VirtualCloc
 
 
 def test_crypt_sess_session_authenticates_later_requests(device: Device) -> None:
-    from smsgw.emulator.security import request_auth, session_auth
+    from smsgw.ejoin_security import request_auth, session_auth
 
     auth = session_auth("root", "root", "abc")
     answer = call(device, "GET", "/crypt_sess.json", f"username=root&cnonce=abc&auth={auth}")
