@@ -26,8 +26,8 @@ class ControlError(ValueError):
 
 def _int(body: dict[str, Any], key: str, default: int | None = None) -> int:
     value = body.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ControlError(f"{key} must be an integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31:
+        raise ControlError(f"{key} must be a 32-bit integer")
     return value
 
 

@@ -110,6 +110,8 @@ OK_200 = {"code": 200, "reason": "OK"}
 #: endpoints whose success code is 0 (E-EJ-RESULT-CODE-PER-ENDPOINT); the others use 200
 ZERO_FAMILY = frozenset({"goip_send_cmd", "goip_get_sms", "crypt_sess"})
 MAX_BODY = 1 << 20
+#: the longest dev-status period accepted (one year), so every value stays a JSON-safe integer
+MAX_PERIOD = 365 * 86_400
 
 
 @dataclass(slots=True)
@@ -333,8 +335,8 @@ class Device:
                 period = int(q["period"])
             except ValueError:
                 return self._bad("goip_get_status", "period must be an integer")
-            if period < 0:
-                return self._bad("goip_get_status", "period must be >= 0")
+            if not 0 <= period <= MAX_PERIOD:
+                return self._bad("goip_get_status", f"period must be 0..{MAX_PERIOD}")
             self._set_period(period, now)
         try:
             only = int(q["port"]) if q.get("port") else None
