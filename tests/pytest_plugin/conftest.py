@@ -169,19 +169,19 @@ class Suite:
         path.write_text(yaml.safe_dump({"declaration": 1, **data}), encoding="utf-8")
         return path
 
-    def run(self, *args: str, env: dict[str, str] | None = None, allure: bool = False) -> Run:
+    def run(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        allure: bool = False,
+        shipped_catalog: bool = False,
+    ) -> Run:
+        """Run the suite; warnings are errors; the test catalog unless ``shipped_catalog``."""
         self.runs += 1
         report_dir = self.root / f"reports-{self.runs}"
-        cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(self.root),
-            "--catalog",
-            str(self.catalog),
-            "--report-dir",
-            str(report_dir),
-        ]
+        cmd = [sys.executable, "-m", "pytest", str(self.root), "-W", "error", "--report-dir", str(report_dir)]
+        if not shipped_catalog:
+            cmd += ["--catalog", str(self.catalog)]
         if allure:
             cmd += ["-p", "allure_pytest.plugin"]
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SMSGW_"))}

@@ -7,12 +7,18 @@ Load it from a conftest (``pytest_plugins = ["smsgw.pytest_plugin"]``); it is de
 """
 
 from smsgw.pytest_plugin.check import Check, Unimplemented
-from smsgw.pytest_plugin.plugin import (
-    ConformanceFailure,
+from smsgw.pytest_plugin.fixtures import (
     Restorer,
-    pytest_addoption,
-    pytest_configure,
+    _smsgw_exchanges_as_evidence,
+    check,
+    conformance,
+    ejoin,
+    phone_numbers,
+    restore,
+    target,
+    timers,
 )
+from smsgw.pytest_plugin.plugin import ConformanceFailure, pytest_addoption, pytest_configure
 from smsgw.pytest_plugin.settings import Settings
 from smsgw.pytest_plugin.timers import Timers
 
@@ -23,6 +29,14 @@ __all__ = [
     "Settings",
     "Timers",
     "Unimplemented",
+    "_smsgw_exchanges_as_evidence",
+    "check",
+    "conformance",
+    "ejoin",
+    "phone_numbers",
     "pytest_addoption",
     "pytest_configure",
+    "restore",
+    "target",
+    "timers",
 ]

@@ -14,17 +14,16 @@ from collections.abc import Generator, Iterator
 from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from smsgw import __version__
 from smsgw.client.scrub import Scrubber
-from smsgw.pytest_plugin.check import Check, Unimplemented
+from smsgw.pytest_plugin.check import Unimplemented
 from smsgw.pytest_plugin.recorder import Recorder
 from smsgw.pytest_plugin.settings import PASSWORD_ENV, Settings, SettingsError, build_settings
-from smsgw.pytest_plugin.timers import Timers
 from smsgw.report.builder import CertificateBuilder, utc_now
 from smsgw.report.certificate import write_certificate
 from smsgw.report.declaration import PROFILES, applicability
@@ -35,9 +34,6 @@ from smsgw.report.model import failing_levels
 from smsgw.spec.catalog import Catalog, Requirement
 from smsgw.spec.registry import SchemaRegistry
 from smsgw.verdicts import Verdict
-
-if TYPE_CHECKING:
-    from smsgw.client.ejoin import EjoinClient
 
 MARKER = "requirement"
 PLUGIN_NAME = "smsgw-conformance"
@@ -425,112 +421,13 @@ class ConformanceSession:
         for path in self.scrubbed:
             sys.stderr.write(f"smsgw: BUG: the device password appeared in {path}; scrubbed\n")
 
-    # -- fixtures -------------------------------------------------------------------------------
-    @pytest.fixture(scope="session")
-    def conformance(self) -> Settings:
-        """The run's settings (target, profile, declaration, phone numbers, flags)."""
-        return self.settings
-
-    @pytest.fixture(scope="session")
-    def timers(self) -> Timers:
-        """The profile's timers: derive every wait from these."""
-        return self.settings.timers
-
-    @pytest.fixture(scope="session")
-    def target(self) -> str:
-        """The target's base URL, after checking that it answers TCP at all (else exit code 3)."""
-        url = self.settings.target
-        if not url:
-            self.usage_error = "no --target"
-            pytest.exit(
-                "no --target URL: give the device's URL, or run `smsgw certify` without --target to certify "
-                "the embedded emulator",
-                returncode=int(ExitCode.USAGE_ERROR),
-            )
-        problem = _probe(url, self.settings.timeout)
-        if problem:
-            self.unreachable = self.scrubber(problem)
-            pytest.exit(
-                f"target unreachable: {self.unreachable}", returncode=int(ExitCode.TARGET_UNREACHABLE)
-            )
-        return url
-
-    @pytest.fixture(scope="session")
-    def ejoin(self, target: str) -> Iterator[EjoinClient]:
-        """An :class:`~smsgw.client.EjoinClient` on the target with the run's credentials."""
-        from smsgw.client.ejoin import EjoinClient
-
-        client = EjoinClient(
-            target, self.settings.username, self.settings.password.reveal(), timeout=self.settings.timeout
-        )
-        yield client
-        client.close()
-
-    @pytest.fixture(scope="session")
-    def phone_numbers(self) -> tuple[str, ...]:
-        """Numbers the user owns; a check that sends real SMS skips without them."""
-        if not self.settings.phone_numbers:
-            pytest.skip("needs --phone-number: SMS go only to numbers given by the user")
-        return self.settings.phone_numbers
-
-    @pytest.fixture
-    def check(self, request: pytest.FixtureRequest) -> Check:
-        """Records verdicts and evidence for the test's requirements (see :class:`Check`)."""
-        item = request.node
-        return Check(item.nodeid, self.requirements_of.get(item.nodeid, ()), self.recorder, _registry)
-
-    @pytest.fixture(autouse=True)
-    def _exchanges_as_evidence(self, request: pytest.FixtureRequest) -> Iterator[None]:
-        """Every call the session's client makes during a test becomes redacted evidence of it."""
-        if "ejoin" not in request.fixturenames:
-            yield
-            return
-        client = request.getfixturevalue("ejoin")
-        nodeid = request.node.nodeid
-
-        def listener(exchange: Any) -> None:
-            from smsgw.report.model import Evidence
-
-            self.recorder.attach(nodeid, Evidence("exchange", exchange.title, exchange.render()))
-
-        client.listeners.append(listener)
-        yield
-        client.listeners.remove(listener)
-
-    @pytest.fixture
-    def restore(self) -> Iterator[Restorer]:
-        """Undo actions for destructive checks, run last-in first-out even when the check fails."""
-        restorer = Restorer()
-        yield restorer
-        restorer.run()
-
 
 class ConformanceFailure(AssertionError):
     """A check recorded FAIL for a requirement whose level fails the run."""
 
 
-class Restorer:
-    def __init__(self) -> None:
-        self._undo: list[tuple[str, Any]] = []
-
-    def push(self, description: str, action: Any) -> None:
-        """Register ``action()`` to run at teardown (``description`` names it in errors)."""
-        self._undo.append((description, action))
-
-    def run(self) -> None:
-        errors: list[str] = []
-        while self._undo:
-            description, action = self._undo.pop()
-            try:
-                action()
-            except Exception as exc:  # every undo runs; all failures are reported
-                errors.append(f"{description}: {type(exc).__name__}: {exc}")
-        if errors:
-            raise RuntimeError("could not restore the device state: " + "; ".join(errors))
-
-
 @cache
-def _registry() -> SchemaRegistry:
+def schema_registry() -> SchemaRegistry:
     from smsgw.spec.registry import default_registry
 
     return default_registry()
@@ -544,7 +441,7 @@ def _exception_text(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-def _probe(url: str, timeout: float) -> str | None:
+def probe(url: str, timeout: float) -> str | None:
     """``None`` when a TCP connection to the URL's host and port opens within ``timeout``."""
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -564,7 +461,6 @@ def conformance_session(config: pytest.Config) -> ConformanceSession | None:
 __all__ = [
     "ConformanceFailure",
     "ConformanceSession",
-    "Restorer",
     "conformance_session",
     "item_requirement_ids",
     "pytest_addoption",

@@ -1,0 +1,133 @@
+"""The fixtures a check uses.  Module-level functions (pytest 9 deprecates fixtures defined as
+methods of a plugin object) that reach the run's state through :func:`conformance_session`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from smsgw.pytest_plugin.check import Check
+from smsgw.pytest_plugin.plugin import ConformanceSession, conformance_session, probe, schema_registry
+from smsgw.pytest_plugin.settings import Settings
+from smsgw.pytest_plugin.timers import Timers
+from smsgw.report.exitcodes import ExitCode
+from smsgw.report.model import Evidence
+
+if TYPE_CHECKING:
+    from smsgw.client.ejoin import EjoinClient
+
+
+def _session(request: pytest.FixtureRequest) -> ConformanceSession:
+    session = conformance_session(request.config)
+    if session is None:  # pragma: no cover - the plugin registers it in pytest_configure
+        raise RuntimeError("smsgw conformance plugin is not configured")
+    return session
+
+
+@pytest.fixture(scope="session")
+def conformance(request: pytest.FixtureRequest) -> Settings:
+    """The run's settings (target, profile, credentials, declaration, phone numbers, flags)."""
+    return _session(request).settings
+
+
+@pytest.fixture(scope="session")
+def timers(request: pytest.FixtureRequest) -> Timers:
+    """The profile's timers: derive every wait from these."""
+    return _session(request).settings.timers
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> str:
+    """The target's base URL, once a TCP connection to it opens (else the run exits 3)."""
+    session = _session(request)
+    url = session.settings.target
+    if not url:
+        session.usage_error = "no --target"
+        pytest.exit(
+            "no --target URL: give the device's URL, or run `smsgw certify` without --target to certify "
+            "the embedded emulator",
+            returncode=int(ExitCode.USAGE_ERROR),
+        )
+    problem = probe(url, session.settings.timeout)
+    if problem:
+        session.unreachable = session.scrubber(problem)
+        pytest.exit(f"target unreachable: {session.unreachable}", returncode=int(ExitCode.TARGET_UNREACHABLE))
+    return url
+
+
+@pytest.fixture(scope="session")
+def ejoin(request: pytest.FixtureRequest, target: str) -> Iterator[EjoinClient]:
+    """An :class:`~smsgw.client.EjoinClient` on the target with the run's credentials and timeout."""
+    from smsgw.client.ejoin import EjoinClient
+
+    settings = _session(request).settings
+    client = EjoinClient(target, settings.username, settings.password.reveal(), timeout=settings.timeout)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def phone_numbers(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """Numbers the user owns; a check that sends real SMS is SKIPPED without them."""
+    numbers = _session(request).settings.phone_numbers
+    if not numbers:
+        pytest.skip("needs --phone-number: SMS go only to numbers given by the user")
+    return numbers
+
+
+@pytest.fixture
+def check(request: pytest.FixtureRequest) -> Check:
+    """Records verdicts and evidence for the test's requirements (see :class:`Check`)."""
+    session = _session(request)
+    nodeid = request.node.nodeid
+    return Check(nodeid, session.requirements_of.get(nodeid, ()), session.recorder, schema_registry)
+
+
+@pytest.fixture(autouse=True)
+def _smsgw_exchanges_as_evidence(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every call the session's client makes during a test becomes redacted evidence of it."""
+    if "ejoin" not in request.fixturenames:
+        yield
+        return
+    session = _session(request)
+    client = request.getfixturevalue("ejoin")
+    nodeid = request.node.nodeid
+
+    def listener(exchange: Any) -> None:
+        session.recorder.attach(nodeid, Evidence("exchange", exchange.title, exchange.render()))
+
+    client.listeners.append(listener)
+    yield
+    client.listeners.remove(listener)
+
+
+@pytest.fixture
+def restore() -> Iterator[Restorer]:
+    """Undo actions for destructive checks, run last-in first-out even when the check fails."""
+    restorer = Restorer()
+    yield restorer
+    restorer.run()
+
+
+class Restorer:
+    """The ``restore`` fixture's stack of undo actions."""
+
+    def __init__(self) -> None:
+        self._undo: list[tuple[str, Callable[[], object]]] = []
+
+    def push(self, description: str, action: Callable[[], object]) -> None:
+        """Register ``action()`` to run at teardown (``description`` names it in errors)."""
+        self._undo.append((description, action))
+
+    def run(self) -> None:
+        errors: list[str] = []
+        while self._undo:
+            description, action = self._undo.pop()
+            try:
+                action()
+            except Exception as exc:  # every undo runs; all failures are reported
+                errors.append(f"{description}: {type(exc).__name__}: {exc}")
+        if errors:
+            raise RuntimeError("could not restore the device state: " + "; ".join(errors))

@@ -1,0 +1,81 @@
+"""The fixtures a check uses: restore, phone_numbers, unimplemented, evidence of client calls,
+and the README's example check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from smsgw._http import ServerThread, send_json
+from smsgw._http.asgi import Receive, Scope, Send
+from tests.pytest_plugin.conftest import Suite
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHECKS = """
+import pytest
+
+@pytest.mark.requirement("EJ-T-MUST-A")
+def test_restore_runs_even_when_the_check_fails(check, restore, tmp_path_factory):
+    marker = tmp_path_factory.getbasetemp() / "restored"
+    restore.push("write marker", lambda: marker.write_text("yes"))
+    check.fail("broken on purpose")
+
+@pytest.mark.requirement("EJ-T-MUST-B")
+def test_sms_needs_a_number(check, phone_numbers):
+    check.ok()
+
+@pytest.mark.requirement("EJ-T-SHOULD-A")
+def test_device_says_unsupported(check):
+    check.unimplemented("device answered 'Invalid CMD'")
+
+@pytest.mark.requirement("EJ-T-INFO")
+def test_client_calls_become_evidence(check, ejoin, timers):
+    resp = ejoin.get_status(period=int(timers.status_period))
+    check.info(f"code {resp.json()['code']}")
+"""
+
+
+async def _ok(scope: Scope, receive: Receive, send: Send) -> None:
+    query = scope.get("query_string", b"").decode()
+    status = 200 if "password=right-pass" in query else 401
+    await send_json(send, status, {"code": 0 if status == 200 else 1})
+
+
+@pytest.fixture
+def device() -> Iterator[str]:
+    with ServerThread(_ok) as server:
+        yield server.url
+
+
+def test_fixture_behaviours_map_to_verdicts(suite: Suite, device: str) -> None:
+    suite.write("test_fixtures_sample.py", CHECKS)
+    run = suite.run(
+        "--target", device, "--basetemp", str(suite.root / "bt"), env={"SMSGW_PASSWORD": "right-pass"}
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (suite.root / "bt" / "restored").read_text() == "yes"
+    verdicts = run.verdicts()
+    assert verdicts["EJ-T-MUST-B"] == "SKIPPED"
+    assert "--phone-number" in run.requirement("EJ-T-MUST-B")["message"]
+    assert verdicts["EJ-T-SHOULD-A"] == "UNIMPLEMENTED"
+    info = run.requirement("EJ-T-INFO")
+    assert info["verdict"] == "INFO"
+    (evidence,) = info["checks"][0]["evidence"]
+    assert evidence["kind"] == "exchange"
+    assert "goip_get_status.html" in evidence["content"]
+    assert "period=60" in evidence["content"]
+    assert "right-pass" not in evidence["content"]
+
+
+def test_the_readme_example_check_runs(suite: Suite, device: str) -> None:
+    readme = (ROOT / "conformance" / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"## Writing a check.*?```python\n(.*?)```", readme, re.S)
+    assert match is not None
+    suite.write("test_readme_example.py", match.group(1))
+    run = suite.run("--target", device, env={"SMSGW_PASSWORD": "right-pass"}, shipped_catalog=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.verdicts()["EJ-AUTH-WRONG-PASSWORD-REFUSED"] == "PASS"
