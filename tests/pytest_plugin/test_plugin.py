@@ -229,3 +229,26 @@ def test_nothing_selected_exits_5(suite: Suite) -> None:
     )
     run = suite.run("--requirements", "EJ-NOTHING-*")
     assert run.returncode == 5, run.stdout
+
+
+def test_broken_fixture_makes_the_run_incomplete(suite: Suite) -> None:
+    suite.write(
+        "test_broken.py",
+        """
+import pytest
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("bench power supply off")
+
+@pytest.mark.requirement("EJ-T-MUST-A")
+def test_needs_broken(broken):
+    pass
+""",
+    )
+    run = suite.run()
+    assert run.returncode == 4, run.stdout
+    cert = run.certificate()
+    assert cert["run"]["outcome"] == "INCOMPLETE"
+    assert "bench power supply off" in cert["run"]["errors"][0]
+    assert run.verdicts()["EJ-T-MUST-A"] == "SKIPPED"
