@@ -200,3 +200,20 @@ def test_tid_not_echoed_defect_fails_nothing_in_schema_but_changes_tid(device: D
     device.switches.set("defect.tid-as-string", True)
     payload = call(device, "POST", POST, body=send_sms([{"tid": 8, "to": "1", "sms": "x"}])).payload()
     check("ejoin/goip_post_sms.response", payload, Verdict.FAIL)
+
+
+def test_queued_sms_on_a_port_that_lost_its_sim_time_out_after_tmo(
+    device: Device, clock: VirtualClock
+) -> None:
+    post(device, {"tid": 1, "to": "1,2", "sms": "x", "from": "1", "tmo": 10, "fdr": 1}, sr_cnt=1)
+    call(device, "POST", "/goip_send_cmd.html", body={"type": "command", "op": "lock", "ports": "1"})
+    rpts = [r for p in run(device, clock, 30) if p.kind == "status-report" for r in p.payload["rpts"]]
+    assert rpts[-1]["failed"] == 2
+    assert {rec[4] for rec in rpts[-1]["fdr"]} == {"6 Timeout"}
+
+
+def test_intvl_spaces_the_sms_of_a_task(device: Device, clock: VirtualClock) -> None:
+    post(device, {"tid": 1, "to": "1,2", "sms": "x", "from": "1", "sdr": 1, "intvl": "10000"}, sr_cnt=1)
+    rpts = [r for p in run(device, clock, 40) if p.kind == "status-report" for r in p.payload["rpts"]]
+    times = [rec[3] for r in rpts for rec in r["sdr"]]
+    assert times[1] - times[0] == 15, "5 s sending + 10 s interval"
