@@ -112,8 +112,7 @@ class _Conn(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is not an asyncio.Transport
         self._send()
 
     def _send(self) -> None:
@@ -122,23 +121,19 @@ class _Conn(asyncio.Protocol):
         self.transport.write(self.request)
 
     def data_received(self, data: bytes) -> None:
-        self.buf += data
+        buf = self.buf + data if self.buf else data
         while True:
-            end = self.buf.find(b"\r\n\r\n")
+            end = buf.find(b"\r\n\r\n")
             if end < 0:
-                return
-            head = self.buf[:end].lower()
-            at = head.find(b"content-length:")
-            length = (
-                int(head[at + 15 : head.find(b"\r\n", at) if head.find(b"\r\n", at) > 0 else None])
-                if at >= 0
-                else 0
-            )
+                break
+            # Both servers write lower-case header names (raw ASGI on uvicorn): no lower() needed.
+            at = buf.find(b"content-length: ", 0, end)
+            length = int(buf[at + 16 : buf.find(b"\r\n", at)]) if at >= 0 else 0
             total = end + 4 + length
-            if len(self.buf) < total:
-                return
-            status = self.buf[9:12]
-            self.buf = self.buf[total:]
+            if len(buf) < total:
+                break
+            status = buf[9:12]
+            buf = buf[total:]
             now = time.perf_counter()
             if status == b"200":
                 self.stats.ok += 1
@@ -152,7 +147,8 @@ class _Conn(asyncio.Protocol):
                 self.transport.close()
                 if not self.done.done():
                     self.done.set_result(None)
-                return
+                break
+        self.buf = buf
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.done.done():
@@ -218,8 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per round")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--synchronous", choices=("full", "normal"), default="full")
-    parser.add_argument("--variant", choices=("pass", "non-strict"), default="pass",
-                        help="normative dev-status (PASS) or the documents' example form (NON-STRICT)")  # fmt: skip
+    parser.add_argument(
+        "--variant",
+        choices=("pass", "non-strict"),
+        default="pass",
+        help="normative dev-status (PASS) or the documents' example form (NON-STRICT)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
@@ -256,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         processes.append(bare)
         os.sched_setaffinity(0, {client_cpu})
-        result = asyncio.run(_measure(args, body, receiver_url, bare_url))
+        import uvloop
+
+        result = uvloop.run(_measure(args, body, receiver_url, bare_url))
         import httpx
 
         counters = httpx.get(receiver_url + "/_api/counters", timeout=10).json()
@@ -330,7 +332,8 @@ async def _measure(args: argparse.Namespace, body: bytes, receiver_url: str, bar
 def _print(result: dict[str, Any], out: Path) -> None:
     rx, bare = result["receiver"], result["bare"]
     print(f"body {result['body_bytes']} B ({result['variant']}), {result['connections']} connections, "
-          f"{result['rounds']} x {result['round_seconds']:g} s per side, synchronous={result['synchronous']}")  # fmt: skip
+          f"{result['rounds']} x {result['round_seconds']:g} s per side, "
+          f"synchronous={result['synchronous']}")  # fmt: skip
     print(f"receiver (validate + commit): median {rx['median_rps']:8.0f}/s  rounds {rx['rounds_rps']}  "
           f"p50 {rx['p50_ms']:.2f} ms  p99 {rx['p99_ms']:.2f} ms  errors {rx['errors']}")  # fmt: skip
     print(f"bare body-reading endpoint:   median {bare['median_rps']:8.0f}/s  rounds {bare['rounds_rps']}  "

@@ -45,10 +45,15 @@ def redact_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
         text = value.decode("latin-1")
         if name.lower() in SECRET_HEADERS or is_secret_key(name):
             text = _redact_authorization(text) if name.lower() == "authorization" else REDACTED
-        elif "=" in text or "@" in text:
+        elif ("=" in text or "@" in text) and _may_hold_secret(text):
             text = redact_text(text)
         result.append((name, text))
     return result
+
+
+def _may_hold_secret(text: str) -> bool:
+    lowered = text.lower()
+    return "://" in lowered or any(hint.decode() in lowered for hint in _HINTS)
 
 
 def _redact_authorization(value: str) -> str:
