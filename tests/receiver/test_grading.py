@@ -31,3 +31,26 @@ def test_message_without_a_schema_yet_is_info_with_the_reason(small_registry: Sc
     grade = Grader(small_registry).grade("dinstar/sms.push", {"sn": "x", "sms": []})
     assert grade.verdict is Verdict.INFO
     assert "no schema named dinstar/sms.push" in grade.errors[0]
+
+
+def test_sample_pushes_grade_against_the_project_schemas() -> None:
+    """The normative samples PASS; the documents' example forms are NON-STRICT, never FAIL."""
+    from smsgw._data import schemas_dir
+    from smsgw.receiver.classify import classify
+    from smsgw.receiver.samples import DINSTAR_EVENTS, dev_status, every_push, json_push
+
+    grader = Grader(SchemaRegistry(schemas_dir()))
+    for push in every_push():
+        query = [tuple(kv.split("=", 1)) for kv in push.query.split("&")] if push.query else []
+        result = classify(push.content_type, push.body, query, {k.lower(): v for k, v in push.headers})  # type: ignore[arg-type]
+        grade = grader.grade(result.schema, result.instance)
+        assert grade.verdict is not Verdict.FAIL, (push.type, grade.errors)
+        if push.type in DINSTAR_EVENTS:
+            assert grade.verdict is Verdict.PASS, (push.type, grade.errors)
+    example = dev_status(ports=2)
+    example["max-slot"] = int(example.pop("max-slots"))
+    grade = grader.grade(
+        "ejoin/dev-status.push", classify("application/json", json_push("dev-status", example).body).instance
+    )
+    assert grade.verdict is Verdict.NON_STRICT
+    assert "E-EJ-DEVSTATUS-MAXSLOT-KEY" in grade.errata
