@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,3 +102,30 @@ def test_certify_without_target_explains_when_no_embedded_target_exists(
     assert result.exit_code == 2
     assert "cannot start the embedded target" in result.output
     assert "create_app" in result.output
+
+
+def test_certify_without_target_certifies_the_embedded_emulator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    shutil.copy(ROOT / "conformance" / "conftest.py", suite)
+    shutil.copy(ROOT / "conformance" / "pytest.ini", suite)
+    (suite / "test_embedded.py").write_text(
+        "import pytest\n\n"
+        f"@pytest.mark.requirement({_core_requirement()!r})\n"
+        "def test_status_request_is_answered(check, ejoin, conformance, timers):\n"
+        "    assert conformance.callback_url and timers.scale < 1\n"
+        "    resp = ejoin.get_status(url=conformance.callback_url, period=60)\n"
+        "    check.expect(resp.status == 200, f'HTTP {resp.status}')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.delenv("SMSGW_PASSWORD", raising=False)
+    run_dir = tmp_path / "reports" / "embedded"
+    result = runner.invoke(app, ["certify", "--suite", str(suite), "--report-dir", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    cert = json.loads((run_dir / "certificate.json").read_text(encoding="utf-8"))
+    assert cert["declaration"]["source"] == str(run_dir / "declaration.yaml")
+    assert cert["declaration"]["capabilities"]["esim"] is True
+    assert cert["target"]["url"].startswith("http://127.0.0.1:")

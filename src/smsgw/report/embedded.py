@@ -1,23 +1,25 @@
 """The embedded target of ``smsgw certify`` without ``--target``: emulator + receiver in-process.
 
-:func:`start_embedded_target` is the one place where the embedded emulator (``smsgw.emulator``) and
-push receiver (``smsgw.receiver``) are started for a certification run.
+:func:`start_embedded_target` is the one place where the embedded emulator (``smsgw.emulator``)
+and push receiver (``smsgw.receiver``) are started for a certification run.  The emulator's clock
+runs :data:`CLOCK_SPEEDUP` times faster than the wall clock, and the suite's timers are scaled to
+match, so a certification of the emulator takes seconds where a real device takes minutes.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-from smsgw.report.declaration import DEFAULT_PROFILE, Declaration
+from smsgw.report.declaration import DEFAULT_PROFILE, PROFILE_FAMILY, Declaration
+
+#: How much faster the embedded emulator's clock runs than the wall clock.
+CLOCK_SPEEDUP = 10.0
 
 
 class EmbeddedUnavailable(RuntimeError):
-    """The embedded emulator or receiver cannot be started in this build."""
+    """The embedded emulator or receiver cannot be started in this build or for this profile."""
 
 
 @dataclass(frozen=True)
@@ -28,47 +30,40 @@ class EmbeddedTarget:
     declaration: Declaration
     username: str
     password: str
-    #: The emulator's clock speed-up: the suite scales the documents' timers by this.
+    #: Factor for the documents' timers (the emulator's clock runs faster than the wall clock).
     time_scale: float = 1.0
 
 
 @contextmanager
 def start_embedded_target(profile: str = DEFAULT_PROFILE) -> Iterator[EmbeddedTarget]:
-    """Start the embedded emulator and receiver on free loopback ports for the run's duration.
-
-    Wiring point: each component exposes ``create_app(**options) -> ASGI app`` (``smsgw.emulator``
-    with ``profile``, ``username``, ``password``; ``smsgw.receiver`` without arguments).  Until both
-    exist this raises :class:`EmbeddedUnavailable` with a message that says what is missing.
-    """
-    missing = [
-        name for name in ("smsgw.emulator", "smsgw.receiver") if importlib.util.find_spec(name) is None
-    ]
-    if missing:
+    """Start one emulated device and a push receiver on free loopback ports for the run."""
+    if PROFILE_FAMILY.get(profile) != "ejoin":
         raise EmbeddedUnavailable(
-            f"the embedded {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not part of this "
-            "build; give --target URL to certify a device"
+            f"the embedded emulator emulates Ejoin devices only, not profile {profile!r}"
         )
-    factories: list[Any] = []
-    for name in ("smsgw.emulator", "smsgw.receiver"):
-        module = importlib.import_module(name)
-        factory = getattr(module, "create_app", None)
-        if factory is None:
-            raise EmbeddedUnavailable(
-                f"{name} has no create_app() yet, so `smsgw certify` cannot start it; give --target URL "
-                "(see smsgw.report.embedded.start_embedded_target)"
-            )
-        factories.append(factory)
-    from smsgw._http import ServerThread
+    try:
+        from smsgw.emulator.clock import ScaledClock
+        from smsgw.emulator.device import DeviceConfig
+        from smsgw.emulator.serve import Fleet
+        from smsgw.receiver import start_receiver
+    except ImportError as exc:
+        raise EmbeddedUnavailable(
+            f"the embedded emulator/receiver is not part of this build ({exc}); give --target URL"
+        ) from None
+    import secrets
 
-    username, password = "root", "embedded-emulator-password"
-    emulator_app = factories[0](profile=profile, username=username, password=password)
-    receiver_app = factories[1]()
-    with ServerThread(receiver_app) as receiver, ServerThread(emulator_app) as emulator:
+    username, password = "root", secrets.token_urlsafe(12)
+    try:
+        config = DeviceConfig(profile=profile, username=username, password=password)
+    except ValueError as exc:
+        raise EmbeddedUnavailable(str(exc)) from None
+    with start_receiver() as receiver, Fleet(1, config, clock=ScaledClock(CLOCK_SPEEDUP)) as fleet:
         yield EmbeddedTarget(
-            url=emulator.url,
-            callback_url=receiver.url,
+            url=fleet.urls[0],
+            callback_url=receiver.push_url("embedded"),
             profile=profile,
             declaration=Declaration.everything(profile, source="built-in: the embedded emulator"),
             username=username,
             password=password,
+            time_scale=1.0 / CLOCK_SPEEDUP,
         )
