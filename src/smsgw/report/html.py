@@ -119,7 +119,9 @@ def render_certificate(cert: Certificate) -> str:
 <p><span class="badge outcome o-{esc(outcome_cls)}">{esc(cert.outcome)}</span></p>
 <dl class="meta">{meta_html}<dt>claimed capabilities</dt><dd>{caps}</dd></dl>
 <h2>Summary</h2>
-<p>{summary["requirements"]} requirements in the catalog, {summary["applicable"]} applicable to this target,
+<p>{summary["requirements"]} requirements in the catalog,
+{summary["in_family"]} of the {esc(summary["family"])} family (counted below),
+{summary["applicable"]} applicable to this target,
 {summary["covered"]} covered by a check, {summary["applicable_not_covered"]} applicable but not covered,
 {summary["failing"]} failing.</p>
 <table>{counts_head}{counts_rows}</table>

@@ -201,14 +201,24 @@ class Certificate:
     def by_id(self) -> dict[str, RequirementResult]:
         return {r.id: r for r in self.requirements}
 
+    @property
+    def family(self) -> str:
+        from smsgw.report.declaration import PROFILE_FAMILY
+
+        return PROFILE_FAMILY.get(self.profile, "")
+
     def summary(self) -> dict[str, Any]:
+        """Counts; the verdict counts cover the requirements of the target's API family only."""
         verdicts = dict.fromkeys(VERDICT_VALUES, 0)
         by_level: dict[str, dict[str, int]] = {lv.value: dict.fromkeys(VERDICT_VALUES, 0) for lv in Level}
-        for req in self.requirements:
+        in_family = [r for r in self.requirements if r.family == self.family]
+        for req in in_family:
             verdicts[req.verdict] += 1
             by_level[req.level][req.verdict] += 1
         return {
             "requirements": len(self.requirements),
+            "family": self.family,
+            "in_family": len(in_family),
             "applicable": sum(r.applies for r in self.requirements),
             "covered": sum(r.covered for r in self.requirements),
             "applicable_not_covered": sum(r.applies and not r.covered for r in self.requirements),
