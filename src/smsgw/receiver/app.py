@@ -26,7 +26,7 @@ import orjson
 from smsgw._http.asgi import JSON_UTF8, Receive, Scope, Send, send_bytes, send_json
 from smsgw.receiver.classify import PushRejected
 from smsgw.receiver.core import Receiver, WaitTimeoutError
-from smsgw.receiver.redaction import redact_body, redact_headers, redact_query
+from smsgw.receiver.redaction import redact_headers, redact_query
 from smsgw.receiver.store import MessageFilter
 from smsgw.receiver.ui import render_page
 from smsgw.receiver.writer import StoreUnavailableError
@@ -128,7 +128,6 @@ class ReceiverApp:
                 if exc.status == 413:
                     body_size = len(exc.body)
                     body = exc.body[:limit]
-        body = redact_body(body)
         pending = self.receiver.build(
             received_at=received_at,
             source=source,

@@ -18,6 +18,7 @@ from typing import Any
 
 from smsgw.receiver.classify import TYPES, Classified, PushRejected, classify
 from smsgw.receiver.grading import Grader
+from smsgw.receiver.redaction import redact_body
 from smsgw.receiver.store import Message, MessageFilter, MessageStore, PendingMessage, Synchronous
 from smsgw.receiver.writer import GroupCommitWriter
 from smsgw.spec.registry import SchemaRegistry
@@ -113,7 +114,9 @@ class Receiver:
         body_size: int | None = None,
         rejection: PushRejected | None = None,
     ) -> PendingMessage:
-        """Classify and grade a (redacted) push, or record a rejection."""
+        """Redact the body, classify and grade a push (query and headers already redacted), or
+        record a rejection."""
+        body = redact_body(body)
         classified: Classified | None = None
         if rejection is None:
             try:

@@ -316,6 +316,9 @@ def connect(path: Path, synchronous: Synchronous = "full", *, readonly: bool = F
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
     conn.execute("PRAGMA busy_timeout = 30000")
     if not readonly:
+        # Only takes effect on a new database: a 7.8 KB push then fits a 16 KB page instead of a 4 KB
+        # page and two overflow pages (measured: ~40 -> ~23 us per stored push).
+        conn.execute("PRAGMA page_size = 16384")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise sqlite3.OperationalError(f"{path}: cannot switch to WAL (journal_mode={mode})")
