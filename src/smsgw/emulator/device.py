@@ -178,6 +178,7 @@ class Device:
         self.esim = EsimBank(n_ports)
         self.security = SecurityManager({config.username: config.password})
         self.router = _make_router(self)
+        self._user, self._password = config.username.encode(), config.password.encode()
         self.mac = (
             config.mac
             or f"00-30-f1-{(config.index >> 8) & 0xFF:02x}-{config.index & 0xFF:02x}-{config.seed & 0xFF:02x}"
@@ -290,8 +291,8 @@ class Device:
             password = _str_key(body, "password")
         if user is None or password is None:
             return False, request
-        ok = hmac.compare_digest(user.encode(), self.config.username.encode()) & hmac.compare_digest(
-            password.encode(), self.config.password.encode()
+        ok = hmac.compare_digest(user.encode(), self._user) & hmac.compare_digest(
+            password.encode(), self._password
         )
         return bool(ok), request
 
@@ -592,14 +593,12 @@ class Device:
         self._take_report_settings(body)
         now = self.clock.now()
         board = self.tasks
+        board.src_ip = request.source_ip
         batch: set[int] = set()
         statuses = []
         for task in tasks:
             tid, status = board.create(task, now, batch)
             statuses.append({"tid": tid, "status": status})
-        if request.source_ip:
-            for tid in batch:
-                board.tasks[tid].src_ip = request.source_ip
         sw = self.switches
         if sw:
             for i, entry in enumerate(statuses):
@@ -615,7 +614,7 @@ class Device:
 
     def _take_report_settings(self, body: dict[str, Any]) -> None:
         """Top-level send-sms attributes that configure the device (§6.3.1.3, first table)."""
-        if not body.keys() - {"type", "task_num", "tasks", "username", "password"}:
+        if not any(key in body for key in _REPORT_SETTINGS):
             return
         url = body.get("sr_url")
         if isinstance(url, str) and url:
@@ -1025,6 +1024,9 @@ class Device:
             "tasks": self.tasks.state(),
             "port_state": self.bank.state(),
         }
+
+
+_REPORT_SETTINGS = ("sr_url", "sr_cnt", "sr_prd", "sms_url", "sms_cnt", "sms_prd")
 
 
 def _make_router(device: Device) -> RouterConfig | None:

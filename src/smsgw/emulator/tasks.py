@@ -245,6 +245,8 @@ class TaskBoard:
         self.cache: list[dict[str, Any]] = []
         self.cache_since: float | None = None
         self.accepted = 0
+        #: source address of the request being handled (sent-sms src_ip)
+        self.src_ip = ""
         self._sendable: list[int] = []
         self._sendable_version = -1
 
@@ -315,6 +317,7 @@ class TaskBoard:
         if len(self.tasks) >= self.max_tasks:
             return tid, STATUS_TEXT[16]
         task = Task(tid, to if len(numbers) == 1 and to == numbers[0] else ",".join(numbers), sms, now)
+        task.src_ip = self.src_ip
         if len(spec) > 3:
             self._options(task, spec, from_spec, chs, smstype)
         self._enqueue(task, numbers, ports, bool(from_spec), _int(spec.get("to_all", 1), 1) == 1, now)
