@@ -32,6 +32,10 @@ def test_sms_needs_a_number(check, phone_numbers):
 def test_device_says_unsupported(check):
     check.unimplemented("device answered 'Invalid CMD'")
 
+@pytest.mark.requirement("EJ-T-SCHEMA")
+def test_skip_inside_the_check(check):
+    check.skip("no SIM in slot 2")
+
 @pytest.mark.requirement("EJ-T-INFO")
 def test_client_calls_become_evidence(check, ejoin, timers):
     resp = ejoin.get_status(period=int(timers.status_period))
@@ -62,6 +66,7 @@ def test_fixture_behaviours_map_to_verdicts(suite: Suite, device: str) -> None:
     assert verdicts["EJ-T-MUST-B"] == "SKIPPED"
     assert "--phone-number" in run.requirement("EJ-T-MUST-B")["message"]
     assert verdicts["EJ-T-SHOULD-A"] == "UNIMPLEMENTED"
+    assert run.requirement("EJ-T-SCHEMA")["message"] == "no SIM in slot 2"
     info = run.requirement("EJ-T-INFO")
     assert info["verdict"] == "INFO"
     (evidence,) = info["checks"][0]["evidence"]
