@@ -19,7 +19,6 @@ Answers when the documents are silent (read with the errata of ``schemas/errata.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import random
 from collections import deque
@@ -100,7 +99,6 @@ D_TASK_NUM_WRONG = defect(
     "defect.task-num-wrong", "goip_get_tasks task_num is not the number of tasks returned"
 )
 D_DR_MISSING = defect("defect.dr-missing", "dr=1 produces no delivery report")
-D_RECV_NOT_BASE64 = defect("defect.recv-sms-plain-text", "recv-sms content is plain text, not base64")
 D_PAR_SET_WRONG = defect("defect.par-set-wrong", "op=set answers par_set 0 although parameters were set")
 D_IP_LIST_IGNORED = defect("defect.ip-list-ignored", "the device IP white/black lists are not enforced")
 D_STATS_COUNT_WRONG = defect("defect.stats-count-wrong", "statistics count is not the number of stats items")
@@ -724,10 +722,6 @@ class Device:
             return self._answer(op_name, {"code": 2, "reason": "Invalid parameter", **empty}, 400)
         payload = self.inbox.query(sms_id, sms_num, sms_del == 1, self.switches)
         payload["code"] = self._code(op_name)
-        if self.switches.on(D_RECV_NOT_BASE64):
-            for item in payload["data"]:
-                if item[0] == 0:
-                    item[5] = base64.b64decode(item[5]).decode("utf-8", "replace")
         return self._answer(op_name, payload)
 
     # -- statistics (§9, §10) ---------------------------------------------------------------------

@@ -26,6 +26,9 @@ Q_RECV_TS_STRING = quirk(
 Q_SMS_NUM_INT = quirk(
     "quirk.sms-num-int", "recv-sms sms_num as an integer (the examples)", erratum="E-EJ-RECVSMS-SMSNUM-INT"
 )
+D_RECV_NOT_BASE64 = defect(
+    "defect.recv-sms-plain-text", "recv-sms and goip_get_sms SMS content is plain text, not base64"
+)
 D_SSRC_CONSTANT = defect("defect.ssrc-constant", "goip_get_sms ssrc does not change when the device restarts")
 D_NEXT_SMS_STUCK = defect(
     "defect.next-sms-stuck", "goip_get_sms next_sms does not move past the returned SMS"
@@ -55,7 +58,8 @@ class Received:
         ts: int | str = int(self.time)
         if switches.on(Q_RECV_TS_STRING):
             ts = str(ts)
-        content = self.text if self.report else base64.b64encode(self.text.encode()).decode()
+        plain = self.report or switches.on(D_RECV_NOT_BASE64)
+        content = self.text if plain else base64.b64encode(self.text.encode()).decode()
         return [1 if self.report else 0, self.port, ts, self.sender, self.recipient, content]
 
 
