@@ -36,6 +36,10 @@ def test_device_says_unsupported(check):
 def test_skip_inside_the_check(check):
     check.skip("no SIM in slot 2")
 
+@pytest.mark.requirement("EJ-T-UNCOVERED")
+def test_push_check_without_a_receiver(check, receiver):
+    check.ok()
+
 @pytest.mark.requirement("EJ-T-INFO")
 def test_client_calls_become_evidence(check, ejoin, timers):
     resp = ejoin.get_status(period=int(timers.status_period))
@@ -67,6 +71,7 @@ def test_fixture_behaviours_map_to_verdicts(suite: Suite, device: str) -> None:
     assert "--phone-number" in run.requirement("EJ-T-MUST-B")["message"]
     assert verdicts["EJ-T-SHOULD-A"] == "UNIMPLEMENTED"
     assert run.requirement("EJ-T-SCHEMA")["message"] == "no SIM in slot 2"
+    assert "needs a push receiver" in run.requirement("EJ-T-UNCOVERED")["message"]
     info = run.requirement("EJ-T-INFO")
     assert info["verdict"] == "INFO"
     (evidence,) = info["checks"][0]["evidence"]

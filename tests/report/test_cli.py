@@ -94,7 +94,7 @@ def test_certify_refuses_a_bad_declaration_before_running(tmp_path: Path) -> Non
 def test_certify_without_target_explains_when_no_embedded_target_exists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unavailable(profile: str = "gateway-2.4") -> None:
+    def unavailable(profile: str = "gateway-2.4", speedup: float = 10.0) -> None:
         raise embedded.EmbeddedUnavailable("smsgw.emulator has no create_app() yet")
 
     monkeypatch.setattr(embedded, "start_embedded_target", unavailable)
@@ -114,18 +114,27 @@ def test_certify_without_target_certifies_the_embedded_emulator(
     (suite / "test_embedded.py").write_text(
         "import pytest\n\n"
         f"@pytest.mark.requirement({_core_requirement()!r})\n"
-        "def test_status_request_is_answered(check, ejoin, conformance, timers):\n"
-        "    assert conformance.callback_url and timers.scale < 1\n"
-        "    resp = ejoin.get_status(url=conformance.callback_url, period=60)\n"
-        "    check.expect(resp.status == 200, f'HTTP {resp.status}')\n",
+        "def test_status_pushes_reach_the_receiver(check, ejoin, receiver, timers):\n"
+        "    assert timers.scale < 1\n"
+        "    mark = receiver.mark()\n"
+        "    resp = ejoin.get_status(url=receiver.push_url('dut'), period=60)\n"
+        "    check.expect(resp.status == 200, f'HTTP {resp.status}')\n"
+        "    push = receiver.wait_for(\n"
+        "        type='dev-status', device='dut', after=mark, timeout=timers.status_push_wait\n"
+        "    )\n"
+        "    check.attach_push('dev-status', push.body)\n",
         encoding="utf-8",
     )
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.delenv("SMSGW_PASSWORD", raising=False)
     run_dir = tmp_path / "reports" / "embedded"
-    result = runner.invoke(app, ["certify", "--suite", str(suite), "--report-dir", str(run_dir)])
+    result = runner.invoke(
+        app, ["certify", "--suite", str(suite), "--report-dir", str(run_dir), "--emulator-speedup", "60"]
+    )
     assert result.exit_code == 0, result.output
     cert = json.loads((run_dir / "certificate.json").read_text(encoding="utf-8"))
     assert cert["declaration"]["source"] == str(run_dir / "declaration.yaml")
     assert cert["declaration"]["capabilities"]["esim"] is True
     assert cert["target"]["url"].startswith("http://127.0.0.1:")
+    (req,) = [r for r in cert["requirements"] if r["checks"]]
+    assert req["checks"][0]["evidence"][-1]["kind"] == "push"

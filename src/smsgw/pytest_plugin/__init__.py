@@ -3,7 +3,7 @@
 Load it from a conftest (``pytest_plugins = ["smsgw.pytest_plugin"]``); it is deliberately not a
 ``pytest11`` entry point.  A check author uses the ``requirement`` marker and the ``check`` fixture
 (:class:`~smsgw.pytest_plugin.check.Check`); other fixtures: ``conformance`` (settings), ``timers``,
-``target``, ``ejoin`` (client), ``phone_numbers``, ``restore``.
+``target``, ``ejoin`` (client), ``receiver`` (push receiver), ``phone_numbers``, ``restore``.
 """
 
 from smsgw.pytest_plugin.check import Check, Unimplemented
@@ -14,6 +14,7 @@ from smsgw.pytest_plugin.fixtures import (
     conformance,
     ejoin,
     phone_numbers,
+    receiver,
     restore,
     target,
     timers,
@@ -36,6 +37,7 @@ __all__ = [
     "phone_numbers",
     "pytest_addoption",
     "pytest_configure",
+    "receiver",
     "restore",
     "target",
     "timers",

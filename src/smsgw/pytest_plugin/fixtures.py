@@ -17,6 +17,7 @@ from smsgw.report.model import Evidence
 
 if TYPE_CHECKING:
     from smsgw.client.ejoin import EjoinClient
+    from smsgw.receiver.harness import RunningReceiver
 
 
 def _session(request: pytest.FixtureRequest) -> ConformanceSession:
@@ -66,6 +67,28 @@ def ejoin(request: pytest.FixtureRequest, target: str) -> Iterator[EjoinClient]:
     client = EjoinClient(target, settings.username, settings.password.reveal(), timeout=settings.timeout)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def receiver(request: pytest.FixtureRequest) -> Iterator[RunningReceiver]:
+    """The push receiver (:class:`smsgw.receiver.RunningReceiver`): configure the device with
+    ``receiver.push_url("dut")``, then ``receiver.wait_for(type="dev-status", device="dut",
+    after=mark, timeout=timers.status_push_wait)``.  SKIPPED without ``--receiver`` or
+    ``--receiver-listen``."""
+    settings = _session(request).settings
+    from smsgw.receiver.harness import connect, start_receiver
+
+    if settings.receiver_url:
+        running = connect(settings.receiver_url, public_url=settings.callback_url)
+    elif settings.receiver_listen:
+        host, port = settings.receiver_listen
+        running = start_receiver(host=host, port=port, public_url=settings.callback_url)
+    else:
+        pytest.skip(
+            "needs a push receiver: --receiver URL, or --receiver-listen HOST:PORT (with --callback-url)"
+        )
+    yield running
+    running.close()
 
 
 @pytest.fixture(scope="session")

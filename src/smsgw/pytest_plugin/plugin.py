@@ -57,7 +57,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"Device password (prefer the environment variable {PASSWORD_ENV}: no secret in argv)",
     )
     group.addoption(
-        "--callback-url", metavar="URL", help="The receiver's URL as the device sees it (for pushes)"
+        "--callback-url",
+        metavar="URL",
+        help="The push receiver's base URL as the device sees it (default: the receiver's own URL)",
+    )
+    group.addoption(
+        "--receiver",
+        metavar="URL",
+        help="API URL of a running push receiver (`smsgw receive`) to read pushes from",
+    )
+    group.addoption(
+        "--receiver-listen",
+        metavar="HOST:PORT",
+        help="Start a push receiver in the test process on HOST:PORT (reachable by the device)",
     )
     group.addoption(
         "--declaration",
@@ -130,6 +142,8 @@ def pytest_configure(config: pytest.Config) -> None:
             username=opt.username,
             password=opt.password,
             callback_url=opt.callback_url,
+            receiver_url=opt.receiver,
+            receiver_listen=opt.receiver_listen,
             declaration_file=opt.declaration,
             phone_numbers=opt.phone_number,
             allow_destructive=opt.allow_destructive,

@@ -56,6 +56,10 @@ class Settings:
     time_scale: float
     catalog_dir: Path | None = None
     run_id: str = field(default_factory=default_run_id)
+    #: API URL of a push receiver already running (``smsgw receive``, or the one certify starts).
+    receiver_url: str | None = None
+    #: ``(host, port)`` to start an in-process receiver on (reachable by the device).
+    receiver_listen: tuple[str, int] | None = None
 
     @property
     def timers(self) -> Timers:
@@ -87,6 +91,8 @@ def build_settings(
     time_scale: float | None,
     catalog_dir: str | None,
     invocation_dir: Path,
+    receiver_url: str | None = None,
+    receiver_listen: str | None = None,
 ) -> Settings:
     from smsgw.report.declaration import DeclarationError
 
@@ -107,6 +113,14 @@ def build_settings(
         raise SettingsError("--timeout must be positive")
     if time_scale is not None and time_scale <= 0:
         raise SettingsError("--time-scale must be positive")
+    listen: tuple[str, int] | None = None
+    if receiver_listen:
+        host, _, port = receiver_listen.rpartition(":")
+        if not host or not port.isdigit() or int(port) > 65535:
+            raise SettingsError(f"--receiver-listen must be HOST:PORT, not {receiver_listen!r}")
+        listen = (host, int(port))
+    if receiver_url and listen:
+        raise SettingsError("give --receiver (a running receiver) or --receiver-listen (start one), not both")
     run_id = default_run_id()
     directory = Path(report_dir) if report_dir else Path("reports") / run_id
     if not directory.is_absolute():
@@ -129,4 +143,6 @@ def build_settings(
         time_scale=time_scale or 1.0,
         catalog_dir=Path(catalog_dir) if catalog_dir else None,
         run_id=run_id,
+        receiver_url=receiver_url.rstrip("/") if receiver_url else None,
+        receiver_listen=listen,
     )

@@ -40,7 +40,9 @@ def certify(
     password: str | None = typer.Option(
         None, envvar="SMSGW_PASSWORD", help="Device password; prefer the SMSGW_PASSWORD environment variable."
     ),
-    callback_url: str | None = typer.Option(None, help="The receiver's URL as the device sees it."),
+    callback_url: str | None = typer.Option(None, help="The push receiver's base URL as the device sees it."),
+    receiver: str | None = typer.Option(None, help="API URL of a running push receiver (smsgw receive)."),
+    receiver_listen: str | None = typer.Option(None, help="Start a push receiver on HOST:PORT for the run."),
     declaration: Path | None = typer.Option(
         None, exists=True, dir_okay=False, help="Device declaration (YAML)."
     ),
@@ -53,6 +55,9 @@ def certify(
     report_dir: Path | None = typer.Option(None, help="Run directory (default reports/<UTC timestamp>)."),
     timeout: float | None = typer.Option(None, help="Timeout of every HTTP call, seconds (default 10)."),
     time_scale: float | None = typer.Option(None, help="Scale the documents' timers (emulators only)."),
+    emulator_speedup: float = typer.Option(
+        10.0, help="Clock speed-up of the embedded emulator (no --target)."
+    ),
     suite: Path | None = typer.Option(
         None, file_okay=False, help="Conformance suite directory (default: shipped)."
     ),
@@ -77,11 +82,14 @@ def certify(
         declaration_file = str(declaration) if declaration else None
         if target is None:
             try:
-                embedded = stack.enter_context(start_embedded_target(profile or "gateway-2.4"))
+                embedded = stack.enter_context(
+                    start_embedded_target(profile or "gateway-2.4", emulator_speedup)
+                )
             except EmbeddedUnavailable as exc:
                 _echo_err(f"smsgw certify: cannot start the embedded target: {exc}")
                 raise typer.Exit(int(ExitCode.USAGE_ERROR)) from None
             target, callback_url = embedded.url, callback_url or embedded.callback_url
+            receiver = receiver or embedded.receiver_url
             username, password = embedded.username, embedded.password
             profile = embedded.profile
             time_scale = time_scale or embedded.time_scale
@@ -94,6 +102,8 @@ def certify(
                 username=username,
                 password=None,
                 callback_url=callback_url,
+                receiver_url=receiver,
+                receiver_listen=receiver_listen,
                 declaration_file=declaration_file,
                 phone_numbers=phone_number,
                 allow_destructive=allow_destructive,
@@ -128,6 +138,8 @@ def certify(
             ("--profile", profile),
             ("--username", username),
             ("--callback-url", callback_url),
+            ("--receiver", receiver),
+            ("--receiver-listen", receiver_listen),
             ("--declaration", declaration_file),
             ("--call-timeout", timeout),
             ("--time-scale", time_scale),

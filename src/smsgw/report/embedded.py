@@ -28,6 +28,8 @@ class EmbeddedTarget:
     callback_url: str
     profile: str
     declaration: Declaration
+    #: The receiver's API, for the suite's ``receiver`` fixture (``--receiver``).
+    receiver_url: str
     username: str
     password: str
     #: Factor for the documents' timers (the emulator's clock runs faster than the wall clock).
@@ -35,8 +37,13 @@ class EmbeddedTarget:
 
 
 @contextmanager
-def start_embedded_target(profile: str = DEFAULT_PROFILE) -> Iterator[EmbeddedTarget]:
-    """Start one emulated device and a push receiver on free loopback ports for the run."""
+def start_embedded_target(
+    profile: str = DEFAULT_PROFILE, speedup: float = CLOCK_SPEEDUP
+) -> Iterator[EmbeddedTarget]:
+    """Start one emulated device (its clock ``speedup`` times faster) and a push receiver on free
+    loopback ports for the run."""
+    if speedup <= 0:
+        raise EmbeddedUnavailable("the emulator's clock speed-up must be positive")
     if PROFILE_FAMILY.get(profile) != "ejoin":
         raise EmbeddedUnavailable(
             f"the embedded emulator emulates Ejoin devices only, not profile {profile!r}"
@@ -57,13 +64,14 @@ def start_embedded_target(profile: str = DEFAULT_PROFILE) -> Iterator[EmbeddedTa
         config = DeviceConfig(profile=profile, username=username, password=password)
     except ValueError as exc:
         raise EmbeddedUnavailable(str(exc)) from None
-    with start_receiver() as receiver, Fleet(1, config, clock=ScaledClock(CLOCK_SPEEDUP)) as fleet:
+    with start_receiver() as receiver, Fleet(1, config, clock=ScaledClock(speedup)) as fleet:
         yield EmbeddedTarget(
             url=fleet.urls[0],
-            callback_url=receiver.push_url("embedded"),
+            callback_url=receiver.public_url,
+            receiver_url=receiver.url,
             profile=profile,
             declaration=Declaration.everything(profile, source="built-in: the embedded emulator"),
             username=username,
             password=password,
-            time_scale=1.0 / CLOCK_SPEEDUP,
+            time_scale=1.0 / speedup,
         )
