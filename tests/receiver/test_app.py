@@ -203,3 +203,22 @@ def test_mms_multipart_is_stored_with_its_parts(rx: RunningReceiver) -> None:
     assert message.parsed["headers"]["Emms-From"].startswith("Kzg2MTM3NTEwNjQxMjk=")
     assert len(message.parsed["parts"]) == 3
     assert message.verdict is Verdict.INFO, "no ejoin/mms.push in the test registry"
+
+
+def test_closing_ends_pending_long_polls_at_once(tmp_path: Path, small_registry: SchemaRegistry) -> None:
+    import threading
+    import time
+
+    rx = start_receiver(tmp_path / "c.db", registry=small_registry)
+    answers: list[dict[str, object]] = []
+    poll = threading.Thread(
+        target=lambda: answers.append(httpx.get(rx.url + "/_api/wait?device=x&timeout=60", timeout=90).json())
+    )
+    poll.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    rx.close()
+    poll.join(10)
+    assert time.monotonic() - started < 3
+    assert answers
+    assert answers[0]["timed_out"] is True

@@ -75,15 +75,32 @@ class Receiver:
         self._writer = GroupCommitWriter(self.store, self._on_commit, config.max_batch)
         self._started = False
         self._closed = False
+        self._closing = False
 
     def start(self) -> Receiver:
         self._started = True
         return self
 
+    def stop_waiting(self) -> None:
+        """Wake every waiter (thread or event loop) and make it give up: called before the HTTP
+        server shuts down, so ``/_api/wait`` long-polls end now instead of holding the shutdown."""
+        with self._changed:
+            self._closing = True
+            self._generation += 1
+            self._changed.notify_all()
+            waiters = list(self._async_waiters)
+            self._async_waiters.clear()
+        for waiter in waiters:
+            try:
+                waiter.get_loop().call_soon_threadsafe(_wake, waiter)
+            except RuntimeError:
+                continue
+
     def close(self) -> None:
         """Commit what is queued, wake every waiter, close the database."""
         if self._closed:
             return
+        self.stop_waiting()
         self._closed = True
         self._writer.close()
         with self._changed:
@@ -260,7 +277,7 @@ class Receiver:
             if found is not None:
                 return found
             with self._changed:
-                while self._generation == generation and not self._closed:
+                while self._generation == generation and not self._closing:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         got = len(scanner.matched)
@@ -269,7 +286,7 @@ class Receiver:
                             f" within {timeout:g} s"
                         )
                     self._changed.wait(remaining)
-                if self._closed:
+                if self._closing:
                     raise WaitTimeoutError("receiver closed while waiting")
 
     async def wait_for_async(
@@ -290,7 +307,7 @@ class Receiver:
                 return found
             remaining = deadline - loop.time()
             try:
-                if remaining <= 0 or self._closed:
+                if remaining <= 0 or self._closing:
                     raise TimeoutError
                 await asyncio.wait_for(waiter, remaining)
             except TimeoutError:

@@ -169,6 +169,7 @@ class _LocalBackend:
         return self.receiver.mark()
 
     def close(self) -> None:
+        self.receiver.stop_waiting()
         self.server.stop()
         self.receiver.close()
 
@@ -292,7 +293,9 @@ def start_receiver(
         )
         receiver = Receiver(config, registry).start()
         try:
-            server = ServerThread(ReceiverApp(receiver), host=host, port=port).start(startup_timeout)
+            server = ServerThread(
+                ReceiverApp(receiver), host=host, port=port, timeout_graceful_shutdown=5
+            ).start(startup_timeout)
         except BaseException:
             receiver.close()
             raise

@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -41,7 +42,8 @@ def serve(
     bound_port = int(sock.getsockname()[1])
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound_port}"
     receiver = Receiver(config).start()
-    server = uvicorn.Server(
+    server = _Server(
+        receiver,
         uvicorn.Config(
             ReceiverApp(receiver),
             log_level="warning",
@@ -50,7 +52,8 @@ def serve(
             http="httptools",
             loop="uvloop",
             timeout_keep_alive=75,
-        )
+            timeout_graceful_shutdown=5,
+        ),
     )
 
     async def announce() -> None:
@@ -81,3 +84,16 @@ def serve(
     finally:
         receiver.close()
         sock.close()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, ending the ``/_api/wait`` long-polls as soon as SIGINT/SIGTERM arrives (they would
+    otherwise hold the graceful shutdown for up to their timeout)."""
+
+    def __init__(self, receiver: Receiver, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.receiver = receiver
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.receiver.stop_waiting()
+        super().handle_exit(sig, frame)
