@@ -217,3 +217,18 @@ def test_intvl_spaces_the_sms_of_a_task(device: Device, clock: VirtualClock) -> 
     rpts = [r for p in run(device, clock, 40) if p.kind == "status-report" for r in p.payload["rpts"]]
     times = [rec[3] for r in rpts for rec in r["sdr"]]
     assert times[1] - times[0] == 15, "5 s sending + 10 s interval"
+
+
+def test_no_from_sends_each_recipient_from_one_port(device: Device, clock: VirtualClock) -> None:
+    post(device, {"tid": 1, "to": "100,101", "sms": "x"})
+    assert device.tasks.tasks[1].total == 2
+
+
+def test_explicit_to_all_1_without_from_sends_from_every_registered_port(device: Device) -> None:
+    post(device, {"tid": 1, "to": "100", "sms": "x", "to_all": 1})
+    assert device.tasks.tasks[1].total == 32
+
+
+def test_to_all_0_with_several_ports_and_one_recipient_sends_once(device: Device) -> None:
+    post(device, {"tid": 1, "to": "100", "sms": "x", "from": "1-4", "to_all": "0"})
+    assert device.tasks.tasks[1].total == 1

@@ -171,7 +171,7 @@ class Device:
         self.tasks = TaskBoard(
             self.bank, self.switches, self.rng, send_time=config.send_time, max_tasks=config.max_tasks
         )
-        self.inbox = Inbox(self._new_ssrc())
+        self.inbox = Inbox(self._new_ssrc(), sim_src=self.profile.recv_sim_src)
         self.stats = Statistics(n_ports, n_slots)
         self.esim = EsimBank(n_ports)
         self.security = SecurityManager({config.username: config.password})

@@ -69,8 +69,10 @@ def scts(at: float) -> str:
 
 
 class Inbox:
-    def __init__(self, ssrc: str) -> None:
+    def __init__(self, ssrc: str, *, sim_src: bool = False) -> None:
         self.ssrc = ssrc
+        #: recv-sms carries sim_src (the simple-v2 profile)
+        self.sim_src = sim_src
         self.messages: OrderedDict[int, Received] = OrderedDict()
         self.next_id = 1
         self.pending: list[Received] = []
@@ -163,13 +165,14 @@ class Inbox:
     def _batches(self, batch: list[Received], url: str, switches: Switches) -> list[Push]:
         local = [m for m in batch if not m.pool]
         pool = [m for m in batch if m.pool]
-        return [self._batch(group, url, switches) for group in (local, pool) if group]
+        return [self._batch(group, url, switches, self.sim_src) for group in (local, pool) if group]
 
     @staticmethod
-    def _batch(batch: list[Received], url: str, switches: Switches) -> Push:
+    def _batch(batch: list[Received], url: str, switches: Switches, sim_src: bool = False) -> Push:
+        """One recv-sms; ``sim_src`` always present when asked (simple-v2, E-EJ-RECVSMS-SIMSRC)."""
         payload: dict[str, Any] = {"type": "recv-sms"}
-        if batch[0].pool:
-            payload["sim_src"] = 1
+        if batch[0].pool or sim_src:
+            payload["sim_src"] = 1 if batch[0].pool else 0
         payload["sms_num"] = len(batch) if switches.on(Q_SMS_NUM_INT) else str(len(batch))
         payload["sms"] = [m.tuple(switches) for m in batch]
         return Push.json("recv-sms", url, payload)

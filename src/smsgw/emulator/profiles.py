@@ -20,6 +20,8 @@ class Profile:
     extra_ops: frozenset[str] = frozenset()
     sent_sms_push: bool = False
     usage_counters: bool = False
+    #: recv-sms carries ``sim_src`` (simple-v2 §4.3; E-EJ-RECVSMS-SIMSRC)
+    recv_sim_src: bool = False
     ver: str = "532-604-924-041-100-000"
 
 
@@ -97,6 +99,7 @@ PROFILES: dict[str, Profile] = {
             operations=_SMS_CORE,
             sent_sms_push=True,
             usage_counters=True,
+            recv_sim_src=True,
             ver="532-600-999-041-100-000",
         ),
     )

@@ -320,7 +320,8 @@ class TaskBoard:
         task.src_ip = self.src_ip
         if len(spec) > 3:
             self._options(task, spec, from_spec, chs, smstype)
-        self._enqueue(task, numbers, ports, bool(from_spec), _int(spec.get("to_all", 1), 1) == 1, now)
+        to_all = spec.get("to_all")
+        self._enqueue(task, numbers, ports, bool(from_spec), to_all, now)
         self.tasks[tid] = task
         batch.add(tid)
         self.accepted += 1
@@ -386,18 +387,22 @@ class TaskBoard:
         return 0
 
     def _enqueue(  # noqa: PLR0917
-        self, task: Task, numbers: list[str], ports: list[int], chosen: bool, to_all: bool, now: float
+        self, task: Task, numbers: list[str], ports: list[int], chosen: bool, to_all: Any, now: float
     ) -> None:
-        """The Tips of gateway-2.4 §6.3.1.3: no port -> a random registered port per recipient;
-        several ports and one recipient -> every port sends to it (``to_all`` 1, the default;
-        with 0 one port does); several ports and several recipients -> the recipients are spread
-        over the ports (simple-v2 §1.3.1.3 note 3: one SMS per recipient)."""
+        """The Tips of gateway-2.4 §6.3.1.3 with E-EJ-SENDSMS-TO-ALL-DEFAULT: no port -> a random
+        registered port per recipient, unless ``to_all`` 1 is given explicitly (every registered
+        port sends to every recipient); several ports and one recipient -> every port sends to it
+        (with ``to_all`` 0 one port does); several ports and several recipients -> the recipients
+        are spread over the ports (simple-v2 §1.3.1.3 note 3: one SMS per recipient)."""
         jobs: list[Job] = []
-        if not chosen:
+        every = to_all is not None and _int(to_all, 0) == 1
+        if not chosen and every:
+            jobs.extend(Job(task, i, number, port, now) for i, number in enumerate(numbers) for port in ports)
+        elif not chosen:
             for i, number in enumerate(numbers):
                 port = ports[0] if len(ports) == 1 else ports[int(self.rng.random() * len(ports))]
                 jobs.append(Job(task, i, number, port, now))
-        elif len(numbers) == 1 and to_all:
+        elif len(numbers) == 1 and (to_all is None or _int(to_all, 1) == 1):
             jobs.extend(Job(task, 0, numbers[0], port, now) for port in ports)
         else:
             jobs.extend(Job(task, i, number, ports[i % len(ports)], now) for i, number in enumerate(numbers))
