@@ -125,8 +125,11 @@ def test_destructive_check_is_skipped_with_the_reason(default_run: Run) -> None:
 
 
 def test_junit_and_html_are_written_beside_the_certificate(default_run: Run) -> None:
-    assert (default_run.report_dir / "junit.xml").is_file()
     assert (default_run.report_dir / "certificate.html").is_file()
+    junit = (default_run.report_dir / "junit.xml").read_text(encoding="utf-8")
+    assert '<property name="smsgw:requirement" value="EJ-T-SCHEMA"' in junit
+    assert '<property name="smsgw:verdict:EJ-T-SCHEMA" value="NON-STRICT"' in junit
+    assert '<property name="smsgw:verdict:EJ-T-ESIM" value="UNIMPLEMENTED"' in junit
 
 
 def test_strict_makes_should_failures_fail_the_run(suite: Suite) -> None:

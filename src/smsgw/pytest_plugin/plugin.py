@@ -292,6 +292,7 @@ class ConformanceSession:
         """Scoping: not applicable → UNIMPLEMENTED; destructive without opt-in → SKIPPED."""
         reqs = self.requirements_of.get(item.nodeid, ())
         self.bus.emit(CheckStarted(item.nodeid, tuple(r.id for r in reqs)))
+        item.user_properties += [("smsgw:requirement", r.id) for r in reqs]
         s = self.settings
         reasons = {r.id: applicability(r, s.profile, s.declaration) for r in reqs}
         out = {rid: a.reason for rid, a in reasons.items() if not a.applies}
@@ -352,6 +353,10 @@ class ConformanceSession:
         if call.excinfo is not None and report.skipped and not hasattr(report, "wasxfail"):
             reason = self.scrubber(str(call.excinfo.value))
             self._record_rest(item, Verdict.SKIPPED, reason.removeprefix("Skipped: "))
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            # JUnit readers see each requirement's verdict from this check as a testcase property.
+            for rid, verdict in self._check_verdicts(item).items():
+                item.user_properties.append((f"smsgw:verdict:{rid}", verdict))
         outcome = self.outcomes.get(item.nodeid)
         if report.failed and report.when != "call":
             text = self.scrubber(call.excinfo.exconly() if call.excinfo else report.longreprtext)
@@ -362,6 +367,19 @@ class ConformanceSession:
             state = "xfailed" if hasattr(report, "wasxfail") else report.outcome
             self.outcomes[item.nodeid] = CheckFinished(item.nodeid, state)
         return report
+
+    def _check_verdicts(self, item: pytest.Item) -> dict[str, str]:
+        from smsgw.report.model import aggregate
+
+        by_req: dict[str, list[Verdict]] = {}
+        for obs in self.recorder.observations(item.nodeid):
+            by_req.setdefault(obs.requirement, []).append(obs.verdict)
+        result: dict[str, str] = {}
+        for rid, verdicts in by_req.items():
+            worst = aggregate(verdicts)
+            if worst is not None:
+                result[rid] = worst.value
+        return result
 
     def _scrub_report(self, report: pytest.TestReport) -> None:
         """No secret in what JUnit, Allure and the terminal take from the report."""
