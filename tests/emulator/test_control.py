@@ -102,3 +102,12 @@ def test_stall_and_truncation_defects(noisy: Fleet) -> None:
             httpx.Response(200, content=text).json()
     finally:
         _faults(url, {"off": ["defect.truncated-json"]})
+
+
+def test_state_and_push_log_redact_passwords_in_push_urls(device: Device, clock: VirtualClock) -> None:
+    control.config(device, {"status_url": "http://u:hunter2@127.0.0.1:9/s?password=hunter2"})
+    control.sim(device, {"port": 1, "code": 6})
+    run(device, clock, 1)
+    text = str(control.state(device, {})) + str(control.pushes(device, {}))
+    assert "hunter2" not in text
+    assert "port-status" in text

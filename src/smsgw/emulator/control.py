@@ -16,6 +16,7 @@ from smsgw.emulator.faults import UnknownSwitchError, catalog
 from smsgw.emulator.messages import Push
 from smsgw.emulator.mms import mms_push
 from smsgw.emulator.network import OutcomeRule
+from smsgw.redact import redact_url
 
 Result = tuple[int, dict[str, Any]]
 
@@ -166,7 +167,7 @@ def mms(device: Device, body: dict[str, Any]) -> tuple[int, dict[str, Any], list
         device.clock.now(),
         attachments,
     )
-    device.history.append({"kind": push.kind, "url": push.url, "payload": push.payload})
+    device.history.append({"kind": push.kind, "url": redact_url(push.url), "payload": push.payload})
     return 200, {"queued": True}, [push]
 
 

@@ -41,6 +41,7 @@ from smsgw.emulator.routercfg import RouterConfig, SimplePorts
 from smsgw.emulator.security import Rejected, SecurityManager
 from smsgw.emulator.stats import RECEIVED, SENT_FAILED, SENT_OK, Statistics
 from smsgw.emulator.tasks import STATUS_TEXT, Job, SendResult, TaskBoard
+from smsgw.redact import redact_url
 
 Q_MAX_SLOT_KEY = quirk(
     "quirk.max-slot-key",
@@ -879,7 +880,7 @@ class Device:
         if pushes:
             self.pushes_total += len(pushes)
             for push in pushes:
-                self.history.append({"kind": push.kind, "url": push.url, "payload": push.payload})
+                self.history.append({"kind": push.kind, "url": redact_url(push.url), "payload": push.payload})
         return pushes
 
     def next_due(self) -> float:
@@ -999,12 +1000,12 @@ class Device:
             "mac": self.mac,
             "ports": self.n_ports,
             "slots": self.n_slots,
-            "status_url": self.status_url,
+            "status_url": _redacted(self.status_url),
             "period": self.period,
             "dev_seq": self.dev_seq,
-            "sr_url": self.sr_url,
-            "sms_url": self.sms_url,
-            "mms_url": self.mms_url,
+            "sr_url": _redacted(self.sr_url),
+            "sms_url": _redacted(self.sms_url),
+            "mms_url": _redacted(self.mms_url),
             "sr_cnt": self.sr_cnt,
             "sr_prd": self.sr_prd,
             "sms_cnt": self.sms_cnt,
@@ -1029,6 +1030,10 @@ def _make_router(device: Device) -> RouterConfig | None:
         return None
     ips = [f"100.64.{device.config.index % 256}.{p}" for p in range(1, device.n_ports + 1)]
     return RouterConfig(SimplePorts(ips), quirks=device.switches.active())
+
+
+def _redacted(url: str | None) -> str | None:
+    return redact_url(url) if url else url
 
 
 def _str_key(body: dict[str, Any], key: str) -> str | None:
