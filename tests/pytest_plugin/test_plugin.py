@@ -255,3 +255,26 @@ def test_needs_broken(broken):
     assert cert["run"]["outcome"] == "INCOMPLETE"
     assert "bench power supply off" in cert["run"]["errors"][0]
     assert run.verdicts()["EJ-T-MUST-A"] == "SKIPPED"
+
+
+def test_a_broken_check_is_a_suite_error_not_a_device_failure(suite: Suite) -> None:
+    suite.write(
+        "test_wrong.py",
+        """
+import pytest
+
+@pytest.mark.requirement("EJ-T-MUST-A")
+def test_records_for_another_requirement(check):
+    check.ok(requirement="EJ-T-MUST-B")
+
+@pytest.mark.requirement("EJ-T-MUST-B")
+def test_unknown_schema(check):
+    check.schema("ejoin/no-such-message", {})
+""",
+    )
+    run = suite.run()
+    assert run.returncode == 4, run.stdout
+    errors = run.certificate()["run"]["errors"]
+    assert any("names only ['EJ-T-MUST-A']" in e for e in errors)
+    assert any("no schema named 'ejoin/no-such-message'" in e for e in errors)
+    assert run.verdicts()["EJ-T-MUST-A"] == "SKIPPED"

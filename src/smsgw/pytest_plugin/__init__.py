@@ -6,7 +6,7 @@ Load it from a conftest (``pytest_plugins = ["smsgw.pytest_plugin"]``); it is de
 ``target``, ``ejoin`` (client), ``receiver`` (push receiver), ``phone_numbers``, ``restore``.
 """
 
-from smsgw.pytest_plugin.check import Check, Unimplemented
+from smsgw.pytest_plugin.check import Check, CheckDefinitionError, Unimplemented
 from smsgw.pytest_plugin.fixtures import (
     Restorer,
     _smsgw_exchanges_as_evidence,
@@ -25,6 +25,7 @@ from smsgw.pytest_plugin.timers import Timers
 
 __all__ = [
     "Check",
+    "CheckDefinitionError",
     "ConformanceFailure",
     "Restorer",
     "Settings",

@@ -30,6 +30,11 @@ from smsgw.spec.registry import Grade, SchemaRegistry
 from smsgw.verdicts import Verdict
 
 
+class CheckDefinitionError(Exception):
+    """A bug in the check itself (a requirement it does not name, an unknown schema): the run is
+    INCOMPLETE, the device is not blamed."""
+
+
 class Unimplemented(pytest.skip.Exception):  # type: ignore[name-defined,misc]
     """The device does not implement what the check needs (recorded as UNIMPLEMENTED)."""
 
@@ -57,7 +62,7 @@ class Check:
         wanted = (requirement,) if isinstance(requirement, str) else tuple(requirement)
         unknown = [r for r in wanted if r not in self.ids]
         if unknown:
-            raise ValueError(
+            raise CheckDefinitionError(
                 f"{self.nodeid} records {unknown} but its requirement marker names only {list(self.ids)}"
             )
         return wanted
@@ -103,7 +108,10 @@ class Check:
         self, name: str, instance: Any, *, requirement: str | Iterable[str] | None = None, what: str = ""
     ) -> Grade:
         """Grade ``instance`` against a message schema: PASS, NON-STRICT (errata) or FAIL."""
-        grade = self._registry().grade(name, instance)
+        registry = self._registry()
+        if name not in registry:
+            raise CheckDefinitionError(f"{self.nodeid}: no schema named {name!r}")
+        grade = registry.grade(name, instance)
         subject = what or name
         if grade.verdict is Verdict.PASS:
             message = ""

@@ -21,7 +21,7 @@ import pytest
 
 from smsgw import __version__
 from smsgw.client.scrub import Scrubber
-from smsgw.pytest_plugin.check import Unimplemented
+from smsgw.pytest_plugin.check import CheckDefinitionError, Unimplemented
 from smsgw.pytest_plugin.recorder import Recorder
 from smsgw.pytest_plugin.settings import PASSWORD_ENV, Settings, SettingsError, build_settings
 from smsgw.report.builder import CertificateBuilder, utc_now
@@ -204,6 +204,8 @@ class ConformanceSession:
         self.usage_error: str | None = None
         self.unreachable: str | None = None
         self.collection_errors = 0
+        #: Checks that raised CheckDefinitionError: their run is an error of the suite.
+        self.broken_checks: dict[str, str] = {}
         self.exit_code: ExitCode | None = None
         self.scrubbed: list[Path] = []
 
@@ -316,6 +318,9 @@ class ConformanceSession:
             yield
         except (pytest.skip.Exception, pytest.exit.Exception, KeyboardInterrupt):
             raise
+        except CheckDefinitionError as exc:
+            self.broken_checks[item.nodeid] = self.scrubber(str(exc))
+            raise
         except BaseException as exc:
             message = self.scrubber(_exception_text(exc))
             self._record_rest(item, Verdict.FAIL, message)
@@ -358,7 +363,10 @@ class ConformanceSession:
             for rid, verdict in self._check_verdicts(item).items():
                 item.user_properties.append((f"smsgw:verdict:{rid}", verdict))
         outcome = self.outcomes.get(item.nodeid)
-        if report.failed and report.when != "call":
+        if report.when == "call" and item.nodeid in self.broken_checks:
+            message = f"check definition error: {self.broken_checks[item.nodeid]}"
+            self.outcomes[item.nodeid] = CheckFinished(item.nodeid, "error", message)
+        elif report.failed and report.when != "call":
             text = self.scrubber(call.excinfo.exconly() if call.excinfo else report.longreprtext)
             self.outcomes[item.nodeid] = CheckFinished(item.nodeid, "error", f"{report.when}: {text}"[:2000])
         elif (report.when == "call" or (report.when == "setup" and report.skipped)) and (
