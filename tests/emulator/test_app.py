@@ -156,3 +156,12 @@ def test_pushes_go_out_over_http_and_a_dead_receiver_never_blocks() -> None:
             for _ in range(20):
                 assert httpx.get(url + "/goip_get_status.html", params=AUTH, timeout=5).status_code == 200
             assert time.monotonic() - started < 5
+
+
+def test_a_fleet_pushes_periodic_dev_status_without_any_request() -> None:
+    collector = _Collector()
+    with ServerThread(collector) as receiver:
+        config = DeviceConfig(status_url=receiver.url + "/dev", status_period=60)
+        with Fleet(1, config, clock=ScaledClock(3000.0)):
+            assert collector.event.wait(5)
+    assert b'"type":"dev-status"' in collector.bodies[0][1]

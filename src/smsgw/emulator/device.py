@@ -977,11 +977,13 @@ class Device:
 
     # -- control ----------------------------------------------------------------------------------
     def reboot(self) -> None:
-        """Restart: queued tasks are lost, SIMs re-register, a new ``ssrc`` (§8.1 step 3)."""
+        """Restart: queued tasks are lost, SIMs re-register, a new ``ssrc`` (§8.1 step 3), dev-status
+        ``seq`` starts from 1 again; configuration (URLs, period) is kept."""
         now = self.clock.now()
         self.tasks.clear()
         self.inbox.restart(self._new_ssrc(), self.switches)
         self.bank.reboot(now)
+        self.dev_seq = 0  # a restarted device counts dev-status from 1 again
 
     def reset_state(self) -> None:
         """Forget tasks, reports and received SMS (benchmarks, test isolation); SIMs are kept."""

@@ -57,7 +57,8 @@ class Fleet:
         ]
         chosen = ports or [0] * count
         self.servers = [
-            ServerThread(app, host=host, port=port) for app, port in zip(self.apps, chosen, strict=True)
+            ServerThread(app, host=host, port=port, lifespan="on")
+            for app, port in zip(self.apps, chosen, strict=True)
         ]
 
     @property
