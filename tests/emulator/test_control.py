@@ -9,7 +9,7 @@ from smsgw.emulator.clock import VirtualClock
 from smsgw.emulator.device import Device, DeviceConfig
 from smsgw.emulator.serve import Fleet
 
-from .conftest import run
+from .conftest import call, check, run
 
 
 def test_sim_control_changes_state_and_pushes_port_status(device: Device, clock: VirtualClock) -> None:
@@ -111,3 +111,17 @@ def test_state_and_push_log_redact_passwords_in_push_urls(device: Device, clock:
     text = str(control.state(device, {})) + str(control.pushes(device, {}))
     assert "hunter2" not in text
     assert "port-status" in text
+
+
+def test_injected_calls_feed_call_statistics_and_tot_dur(device: Device, clock: VirtualClock) -> None:
+    control.call(device, {"port": 1, "duration": 90, "pdd": 3000})
+    control.call(device, {"port": 1, "connected": False, "pdd": 1000})
+    answer = call(
+        device, "GET", "/goip_get_call_stat.html", "username=root&password=root&ports=1&type=0"
+    ).payload()
+    check("ejoin/goip_get_call_stat.response", answer)
+    stat = answer["stats"][0]
+    assert (stat["calls"], stat["connected"], stat["nc"], stat["asr"], stat["acd"]) == (2, 1, "1/2", 50, 90)
+    assert (stat["tcd"], stat["act_tcd"], stat["pdd"]) == (2, 90, 2000)
+    pushes = [p for p in run(device, clock, 1) if p.kind == "port-status"]
+    assert pushes[-1].payload["tot_dur"] == "2/-1"

@@ -16,6 +16,7 @@ from smsgw.emulator.faults import UnknownSwitchError, catalog
 from smsgw.emulator.messages import Push
 from smsgw.emulator.mms import mms_push
 from smsgw.emulator.network import OutcomeRule
+from smsgw.emulator.stats import Call
 from smsgw.redact import redact_url
 
 Result = tuple[int, dict[str, Any]]
@@ -171,6 +172,25 @@ def mms(device: Device, body: dict[str, Any]) -> tuple[int, dict[str, Any], list
     return 200, {"queued": True}, [push]
 
 
+def call(device: Device, body: dict[str, Any]) -> Result:
+    """Inject a finished call on a slot: ``connected``, ``alerted``, ``duration`` (s), ``pdd`` (ms)."""
+    slot = _slot(device, body)
+    connected = bool(body.get("connected", True))
+    duration = _int(body, "duration", 60) if connected else 0
+    if duration < 0:
+        raise ControlError("duration must be >= 0")
+    device.stats.calls(slot.port, slot.slot).add(
+        Call(
+            device.clock.now(), bool(body.get("alerted", True)), connected, duration, _int(body, "pdd", 2000)
+        )
+    )
+    if connected:
+        slot.call_minutes += (duration + 59) // 60
+        device.bank.ports[slot.port - 1].seq += 1
+        device.bank.changed.append(slot)
+    return 200, {"port": slot.port, "slot": slot.slot, "call_minutes": slot.call_minutes}
+
+
 def reboot(device: Device, body: dict[str, Any]) -> Result:
     device.reboot()
     return 200, {"ssrc": device.inbox.ssrc}
@@ -249,6 +269,7 @@ ROUTES: dict[tuple[str, str], Callable[[Device, dict[str, Any]], Result]] = {
     ("POST", "/_emu/faults"): faults,
     ("POST", "/_emu/sim"): sim,
     ("POST", "/_emu/sms"): sms,
+    ("POST", "/_emu/call"): call,
     ("POST", "/_emu/reboot"): reboot,
     ("POST", "/_emu/reset"): reset,
     ("POST", "/_emu/advance"): advance,

@@ -772,7 +772,7 @@ class Device:
         )
 
     def _op_goip_get_call_stat(self, request: Request, _: Any) -> Response:
-        """Calls are not emulated: every counter is 0, ``nc`` "0/0" (the shape of §10.1.3)."""
+        """§10: counters of the calls injected through the control API (``POST /_emu/call``)."""
         op_name = "goip_get_call_stat"
         empty = {"count": 0, "stats": []}
         ok, request = self._check_auth(request, None)
@@ -781,21 +781,10 @@ class Device:
         targets = self._stat_targets(request.query)
         if isinstance(targets, str):
             return self._bad(op_name, targets, empty)
+        kind = int(request.query.get("type", "0"))
+        now = self.clock.now()
         stats = [
-            {
-                "port": port,
-                "slot": slot,
-                "calls": 0,
-                "alerted": 0,
-                "connected": 0,
-                "con_failed": 0,
-                "nc": "0/0",
-                "pdd": 0,
-                "acd": 0,
-                "asr": 0,
-                "tcd": 0,
-                "act_tcd": 0,
-            }
+            {"port": port, "slot": slot, **self.stats.calls(port, slot).summary(kind, now)}
             for port, slot in targets
         ]
         count = len(stats) + (1 if self.switches.on(D_STATS_COUNT_WRONG) else 0)

@@ -50,10 +50,58 @@ class SlotStats:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One emulated call (injected through the control API): post-dial delay (ms), whether the
+    far end alerted and answered, and the talk time (s)."""
+
+    at: float
+    alerted: bool
+    connected: bool
+    duration: int = 0
+    pdd: int = 0
+
+
+@dataclass(slots=True)
+class CallStats:
+    calls: deque[Call] = field(default_factory=deque)
+    total: list[Call] = field(default_factory=list)
+
+    def add(self, call: Call) -> None:
+        self.calls.append(call)
+        self.total.append(call)
+        while self.calls and self.calls[0].at < call.at - _KEEP:
+            self.calls.popleft()
+
+    def summary(self, kind: int, now: float) -> dict[str, int | str]:
+        """The §10.1.3 counters over a window (``type`` 0-3)."""
+        start = window_start(kind, now)
+        chosen = self.total if kind == 3 else [c for c in self.calls if c.at >= start]
+        calls = len(chosen)
+        connected = [c for c in chosen if c.connected]
+        talk = sum(c.duration for c in connected)
+        return {
+            "calls": calls,
+            "alerted": sum(1 for c in chosen if c.alerted),
+            "connected": len(connected),
+            "con_failed": calls - len(connected),
+            "nc": f"{len(connected)}/{calls}",
+            "pdd": sum(c.pdd for c in chosen) // calls if calls else 0,
+            "acd": talk // len(connected) if connected else 0,
+            "asr": len(connected) * 100 // calls if calls else 0,
+            "tcd": sum((c.duration + 59) // 60 for c in connected),
+            "act_tcd": talk,
+        }
+
+
 class Statistics:
     def __init__(self, ports: int, slots: int) -> None:
         self.slots = slots
         self._stats = [SlotStats() for _ in range(ports * slots)]
+        self._calls = [CallStats() for _ in range(ports * slots)]
+
+    def calls(self, port: int, slot: int) -> CallStats:
+        return self._calls[(port - 1) * self.slots + (slot - 1)]
 
     def of(self, port: int, slot: int) -> SlotStats:
         return self._stats[(port - 1) * self.slots + (slot - 1)]
@@ -62,4 +110,13 @@ class Statistics:
         self.of(port, slot).add(at, kind)
 
 
-__all__ = ["RECEIVED", "SENT_FAILED", "SENT_OK", "SlotStats", "Statistics", "window_start"]
+__all__ = [
+    "RECEIVED",
+    "SENT_FAILED",
+    "SENT_OK",
+    "Call",
+    "CallStats",
+    "SlotStats",
+    "Statistics",
+    "window_start",
+]
