@@ -232,3 +232,34 @@ def test_explicit_to_all_1_without_from_sends_from_every_registered_port(device:
 def test_to_all_0_with_several_ports_and_one_recipient_sends_once(device: Device) -> None:
     post(device, {"tid": 1, "to": "100", "sms": "x", "from": "1-4", "to_all": "0"})
     assert device.tasks.tasks[1].total == 1
+
+
+def test_several_ports_and_several_recipients_send_from_every_port_to_every_recipient(device: Device) -> None:
+    post(device, {"tid": 1, "to": "100,101", "sms": "x", "from": "1-3"})
+    assert device.tasks.tasks[1].total == 6
+
+
+def test_a_group_task_is_reported_every_sr_prd_until_every_number_has_a_result(
+    device: Device, clock: VirtualClock
+) -> None:
+    post(device, {"tid": 1, "to": "1,2,3,4", "sms": "x", "from": "1", "sr_prd": 7, "sr_cnt": 100}, sr_cnt=1)
+    rpts = [r for p in run(device, clock, 40) if p.kind == "status-report" for r in p.payload["rpts"]]
+    assert len(rpts) >= 3
+    assert [r["sent"] for r in rpts] == sorted(r["sent"] for r in rpts)
+    assert rpts[-1]["sent"] == 4
+    assert rpts[0]["unsent"] + rpts[0]["sending"] + rpts[0]["sent"] == 4
+
+
+def test_sr_prd_0_reports_only_when_the_task_finishes(device: Device, clock: VirtualClock) -> None:
+    post(device, {"tid": 1, "to": "1,2,3", "sms": "x", "from": "1", "sr_prd": 0, "sr_cnt": 100}, sr_cnt=1)
+    rpts = [
+        r for p in run(device, clock, 200, step=5) if p.kind == "status-report" for r in p.payload["rpts"]
+    ]
+    assert [r["sent"] for r in rpts] == [3]
+
+
+def test_get_tasks_accepts_an_optional_tids_filter(device: Device) -> None:
+    post(device, *({"tid": i, "to": "1,2", "sms": "m", "from": "1"} for i in range(4)))
+    query = "username=root&password=root&port=1&pos=0"
+    payload = call(device, "GET", "/goip_get_tasks.html", query, {"tids": [2, 3, 99]}).payload()
+    assert [t["tid"] for t in payload["tasks"]] == [2, 3]

@@ -687,6 +687,9 @@ class Device:
         if pos is None or pos < 0 or num is None or num < 0:
             return self._bad(op_name, "pos and num must be integers >= 0", empty)
         waiting = self.tasks.waiting(port)
+        tids = _tids_filter(request.body)
+        if tids is not None:  # the optional {"tids": [...]} of §6.3.6.2 (E-EJ-GETTASKS-TIDS-BODY)
+            waiting = [t for t in waiting if t.tid in tids]
         picked = waiting[pos : pos + num]
         content = q.get("has_content") == "1"
         items = [self.tasks.describe(t, content) for t in picked]
@@ -1025,6 +1028,20 @@ def _make_router(device: Device) -> RouterConfig | None:
 
 def _redacted(url: str | None) -> str | None:
     return redact_url(url) if url else url
+
+
+def _tids_filter(body: bytes) -> set[int] | None:
+    """The tids of an optional ``{"tids": [...]}`` body, None when there is none (or it is unreadable)."""
+    if not body.strip():
+        return None
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    tids = parsed.get("tids") if isinstance(parsed, dict) else None
+    if not isinstance(tids, list):
+        return None
+    return {t for t in tids if isinstance(t, int) and not isinstance(t, bool)}
 
 
 def _str_key(body: dict[str, Any], key: str) -> str | None:

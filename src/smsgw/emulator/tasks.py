@@ -391,9 +391,9 @@ class TaskBoard:
     ) -> None:
         """The Tips of gateway-2.4 §6.3.1.3 with E-EJ-SENDSMS-TO-ALL-DEFAULT: no port -> a random
         registered port per recipient, unless ``to_all`` 1 is given explicitly (every registered
-        port sends to every recipient); several ports and one recipient -> every port sends to it
-        (with ``to_all`` 0 one port does); several ports and several recipients -> the recipients
-        are spread over the ports (simple-v2 §1.3.1.3 note 3: one SMS per recipient)."""
+        port sends to every recipient); several ports -> every port sends to every recipient
+        (Tips 2 and 3); with ``to_all`` 0 the recipients are spread over the ports instead, one SMS
+        per recipient (the simple-v2 §1.3.1.3 note 3 reading)."""
         jobs: list[Job] = []
         every = to_all is not None and _int(to_all, 0) == 1
         if not chosen and every:
@@ -402,8 +402,8 @@ class TaskBoard:
             for i, number in enumerate(numbers):
                 port = ports[0] if len(ports) == 1 else ports[int(self.rng.random() * len(ports))]
                 jobs.append(Job(task, i, number, port, now))
-        elif len(numbers) == 1 and (to_all is None or _int(to_all, 1) == 1):
-            jobs.extend(Job(task, 0, numbers[0], port, now) for port in ports)
+        elif to_all is None or _int(to_all, 1) == 1:
+            jobs.extend(Job(task, i, number, port, now) for i, number in enumerate(numbers) for port in ports)
         else:
             jobs.extend(Job(task, i, number, ports[i % len(ports)], now) for i, number in enumerate(numbers))
         task.total = len(jobs)
@@ -518,6 +518,7 @@ class TaskBoard:
                 queue.appendleft(job_next)
                 return
             job_next.task.sending += 1
+            self.reporting.add(job_next.task)
             self.inflight[port] = (job_next, start, start + self.send_time)
 
     def _next_job(self, queue: deque[Job], port: int, now: float) -> Job | None:
@@ -610,17 +611,21 @@ class TaskBoard:
         task.since = 0
         task.rep_sent, task.rep_failed = task.sent, task.failed
         task.last_report = now
-        self.reporting.discard(task)
 
     def _final(self, task: Task, now: float) -> None:
         self._report(task, now)
+        self.reporting.discard(task)
         if self.tasks.get(task.tid) is task:
             del self.tasks[task.tid]
 
     def due_reports(self, now: float) -> None:
-        """Per-task periodic reports (``sr_prd`` of the task, 0 = off)."""
+        """Per-task periodic reports (``sr_prd`` of the task, 0 = off): a task that has started
+        is reported every ``sr_prd`` "until all num in this group sending task get a result"
+        (gateway-2.4 §6.2.2), with or without new results."""
         for task in list(self.reporting):
-            if task.sr_prd > 0 and now - task.last_report >= task.sr_prd:
+            if task.finished:
+                self.reporting.discard(task)
+            elif task.sr_prd > 0 and now - task.last_report >= task.sr_prd:
                 self._report(task, now)
 
     def take_cache(
