@@ -23,3 +23,8 @@ def test_redact_mapping_hides_nested_secret_values() -> None:
     assert "pw1" not in flat
     assert "pw2" not in flat
     assert "root" in flat
+
+
+def test_redact_text_keeps_userinfo_redaction_on_long_hostile_input() -> None:
+    hostile = "a" * 200_000 + "://" + "http://admin:hunter2@127.0.0.1/x"
+    assert "hunter2" not in redact_text(hostile)

@@ -17,7 +17,11 @@ SECRET_KEYS = frozenset({"password", "passwd", "pass", "pwd", "secret", "token",
 _QUERY_SECRET = re.compile(
     r"(?i)(?P<key>\b(?:" + "|".join(sorted(SECRET_KEYS)) + r"))=(?P<value>[^&#\s\"']*)"
 )
-_USERINFO = re.compile(r"(?i)(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")
+#: Bounded repetitions keep the scan linear: a hostile body of a megabyte of letters would make an
+#: unbounded scheme pattern backtrack quadratically.
+_USERINFO = re.compile(
+    r"(?i)(?P<scheme>[a-z][a-z0-9+.-]{0,31}://)(?P<user>[^:/@\s]{0,256}):(?P<pw>[^@/\s]{0,256})@"
+)
 
 
 def is_secret_key(key: str) -> bool:
@@ -27,6 +31,8 @@ def is_secret_key(key: str) -> bool:
 def redact_text(text: str) -> str:
     """Redact ``password=...`` pairs and URL userinfo passwords anywhere in free text."""
     text = _QUERY_SECRET.sub(lambda m: f"{m.group('key')}={REDACTED}", text)
+    if "://" not in text:
+        return text
     return _USERINFO.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{REDACTED}@", text)
 
 

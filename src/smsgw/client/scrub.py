@@ -8,32 +8,13 @@ directory.  A hit in the scan is a bug at the source, so it is reported, not sil
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from smsgw.redact import REDACTED, SECRET_KEYS
+from smsgw.redact import REDACTED, redact_text
 
 #: Shorter values are not scrubbed literally: replacing every "ab" would destroy the evidence.
 MIN_SECRET_LENGTH = 3
-
-
-_QUERY_SECRET = re.compile(
-    r"(?i)(?P<key>\b(?:" + "|".join(sorted(SECRET_KEYS)) + r"))=(?P<value>[^&#\s\"']*)"
-)
-#: Like :mod:`smsgw.redact`'s userinfo pattern but with a bounded scheme, so that a hostile body of
-#: a megabyte of letters is scanned in linear time (the unbounded form backtracks quadratically).
-_USERINFO = re.compile(
-    r"(?i)(?P<scheme>[a-z][a-z0-9+.-]{0,31}://)(?P<user>[^:/@\s]{0,256}):(?P<pw>[^@/\s]{0,256})@"
-)
-
-
-def redact_text_linear(text: str) -> str:
-    """:func:`smsgw.redact.redact_text` in linear time (same replacements)."""
-    text = _QUERY_SECRET.sub(lambda m: f"{m.group('key')}={REDACTED}", text)
-    if "://" not in text:
-        return text
-    return _USERINFO.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{REDACTED}@", text)
 
 
 class Scrubber:
@@ -49,7 +30,7 @@ class Scrubber:
         return bool(self._secrets)
 
     def __call__(self, text: str) -> str:
-        text = redact_text_linear(text)
+        text = redact_text(text)
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
