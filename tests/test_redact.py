@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from smsgw.redact import redact_mapping, redact_text, redact_url
 
 
@@ -28,3 +32,14 @@ def test_redact_mapping_hides_nested_secret_values() -> None:
 def test_redact_text_keeps_userinfo_redaction_on_long_hostile_input() -> None:
     hostile = "a" * 200_000 + "://" + "http://admin:hunter2@127.0.0.1/x"
     assert "hunter2" not in redact_text(hostile)
+
+
+def test_importing_smsgw_redacts_urls_that_httpx_logs(caplog: pytest.LogCaptureFixture) -> None:
+    import smsgw  # noqa: F401 - the import installs the filter
+
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        logging.getLogger("httpx").info(
+            'HTTP Request: GET %s "HTTP/1.1 200 OK"', "http://127.0.0.1/x?username=u&password=topsecret"
+        )
+    assert caplog.records
+    assert "topsecret" not in caplog.text

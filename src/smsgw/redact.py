@@ -6,6 +6,7 @@ Locust stats name goes through here first.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -64,3 +65,26 @@ def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     return value
+
+
+class RedactingLogFilter(logging.Filter):
+    """Redacts secrets in log records (httpx logs every request URL at INFO, password included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+#: Third-party loggers that print request URLs.
+URL_LOGGERS = ("httpx", "httpcore", "uvicorn.access", "uvicorn.error")
+
+
+def install_log_redaction(names: tuple[str, ...] = URL_LOGGERS) -> None:
+    """Install :class:`RedactingLogFilter` on the loggers that print URLs, once per process."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingLogFilter) for f in logger.filters):
+            logger.addFilter(RedactingLogFilter())

@@ -20,7 +20,8 @@ Delivery rules:
 Every URL that leaves this module (counters, results, log lines, error text) goes through
 :func:`smsgw.redact.redact_url`/:func:`~smsgw.redact.redact_text`, so a password in the query string
 or the userinfo of a push URL never shows. httpx itself logs each request URL at INFO; ``start``
-installs a filter on the ``httpx`` logger that redacts those lines too. The HTTP client does not
+those lines are redacted by the filter :func:`smsgw.redact.install_log_redaction` installs when
+``smsgw`` is imported. The HTTP client does not
 read proxy settings from the environment (``trust_env=False``) and follows no redirects.
 
 ``submit`` may be called from the event loop's thread or from any other thread;
@@ -40,7 +41,7 @@ from types import TracebackType
 
 import httpx
 
-from smsgw.redact import redact_text, redact_url
+from smsgw.redact import install_log_redaction, redact_text, redact_url
 
 __all__ = ["PushDispatcher", "PushResult", "PushStats"]
 
@@ -147,7 +148,7 @@ class PushDispatcher:
         if self._closed:
             raise RuntimeError("PushDispatcher is closed")
         self._loop = loop
-        _redact_httpx_logs()
+        install_log_redaction()
         self._client = httpx.AsyncClient(
             timeout=self.timeout,
             follow_redirects=False,
@@ -350,24 +351,6 @@ class PushDispatcher:
             self.on_result(result)
         except Exception:
             log.exception("on_result callback failed for a push to %s", result.url)
-
-
-class _RedactingFilter(logging.Filter):
-    """Redacts the request URL httpx logs at INFO ("HTTP Request: POST http://...?password=...")."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = redact_text(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-def _redact_httpx_logs() -> None:
-    """Install the redacting filter on httpx's logger, once per process."""
-    logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _RedactingFilter) for f in logger.filters):
-        logger.addFilter(_RedactingFilter())
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
