@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
 from typer.testing import CliRunner
 
 from smsgw.cli import app
@@ -20,3 +26,35 @@ def test_emulate_refuses_a_non_loopback_host() -> None:
 def test_emulate_refuses_an_unknown_switch() -> None:
     result = CliRunner().invoke(app, ["emulate", "--switch", "defect.nope", "--http-port", "1"])
     assert result.exit_code != 0
+
+
+@pytest.mark.slow
+def test_emulate_serves_devices_and_prints_their_urls() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smsgw", "emulate", "-n", "2", "--virtual-time", "--profile", "router-2.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        urls = []
+        deadline = time.monotonic() + 20
+        while len(urls) < 2 and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            urls += [word for word in line.split() if word.startswith("http://127.0.0.1:")]
+        assert len(urls) == 2
+        for _ in range(50):
+            try:
+                answer = httpx.get(
+                    urls[1] + "/goip_get_status.html",
+                    params={"username": "root", "password": "root"},
+                    timeout=2,
+                )
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert answer.json()["max-ports"] == 8
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

@@ -16,6 +16,9 @@ def register(app: typer.Typer) -> None:
         http_port: int = typer.Option(0, "--http-port", help="First HTTP port (0: free ports)."),
         seed: int = typer.Option(0, help="Seed of every random choice (SIMs, outcomes, faults)."),
         time_scale: float = typer.Option(1.0, "--time-scale", help="Device seconds per real second."),
+        virtual_time: bool = typer.Option(
+            False, "--virtual-time", help="Time moves only by POST /_emu/advance (deterministic tests)."
+        ),
         username: str = typer.Option("root", help="Device account."),
         password: str = typer.Option(
             "root", help="Device password (never printed).", envvar="SMSGW_EMU_PASSWORD"
@@ -59,7 +62,7 @@ def register(app: typer.Typer) -> None:
             )
         from smsgw._http.server import free_port
         from smsgw.emulator.app import EmulatorApp
-        from smsgw.emulator.clock import ScaledClock
+        from smsgw.emulator.clock import Clock, ScaledClock, VirtualClock
         from smsgw.emulator.device import DeviceConfig
         from smsgw.emulator.faults import UnknownSwitchError
         from smsgw.emulator.network import Network, OutcomeRule
@@ -87,7 +90,7 @@ def register(app: typer.Typer) -> None:
             max_tasks=max_tasks,
             switches=tuple(switch),
         )
-        clock = ScaledClock(time_scale)
+        clock: Clock = VirtualClock() if virtual_time else ScaledClock(time_scale)
         try:
             fleet = build_devices(devices, template, clock, Network(seed=seed, rules=rules))
         except UnknownSwitchError as exc:
@@ -99,6 +102,7 @@ def register(app: typer.Typer) -> None:
             shape = f"{device.n_ports}x{device.n_slots}"
             console.print(f"http://{host}:{port}  {device.profile.name}  {shape}  SIM numbers {numbers}...")
         console.print("control API: /_emu/state, /_emu/faults, ... (/_emu/openapi.json); Ctrl-C stops")
+        console.file.flush()  # the URLs are read by scripts through a pipe
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_forever(apps, host, chosen))
 
