@@ -222,3 +222,17 @@ def test_closing_ends_pending_long_polls_at_once(tmp_path: Path, small_registry:
     assert time.monotonic() - started < 3
     assert answers
     assert answers[0]["timed_out"] is True
+
+
+def test_api_time_range_takes_epoch_seconds_or_iso_8601(rx: RunningReceiver) -> None:
+    post(rx, orjson.dumps({"type": "port-status", "port": "1.01", "st": "3 OK"}))
+    stored = rx.messages()[0]
+    iso = stored.received_iso.replace("+00:00", "Z")
+
+    def count(**params: str) -> int:
+        return len(httpx.get(rx.url + "/_api/messages", params=params, timeout=10).json()["messages"])
+
+    assert count(since=iso) == 1
+    assert count(since=str(stored.received_at + 1)) == 0
+    assert count(until="2000-01-01T00:00:00") == 0
+    assert httpx.get(rx.url + "/_api/messages", params={"since": "yesterday"}, timeout=10).status_code == 400

@@ -99,6 +99,8 @@ def media_type(content_type: str | None) -> tuple[str, dict[str, str]]:
 
 def _split_params(text: str) -> list[str]:
     """Split ``a=1; b="x;y"`` on semicolons outside quotes."""
+    if '"' not in text:
+        return [i for i in text.split(";") if i.strip()]
     items: list[str] = []
     current: list[str] = []
     quoted = False
