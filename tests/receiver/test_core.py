@@ -80,3 +80,10 @@ def test_counters_count_received_by_type_and_invalid(rx: RunningReceiver) -> Non
     assert counters["invalid"] == 2
     assert counters["rejected"] == 1
     assert counters["by_verdict"] == {"FAIL": 2, "PASS": 1}
+
+
+def test_wait_for_takes_a_type_name_as_shorthand(rx: RunningReceiver) -> None:
+    push_port_status(rx, "dev1")
+    assert rx.wait_for("port-status", timeout=1).device == "dev1"
+    with pytest.raises(WaitTimeoutError):
+        rx.wait_for("dev-status", timeout=0.1)

@@ -243,13 +243,14 @@ class Receiver:
 
     def wait_for(
         self,
-        predicate: Predicate | MessageFilter | None = None,
+        predicate: Predicate | MessageFilter | str | None = None,
         *,
         timeout: float = 10.0,
         **kw: Any,
     ) -> Message:
         """The first stored message matching, waiting up to ``timeout`` seconds for it to arrive.
 
+        ``predicate`` is a callable, a :class:`MessageFilter`, or a type name (``"dev-status"``).
         Matches already stored messages too: pass ``after=receiver.mark()`` (taken before the
         action that makes the device push) to wait only for new ones. Woken by the writer after
         each commit, never by polling. Raises :class:`WaitTimeoutError`.
@@ -375,8 +376,10 @@ def _filter(flt: MessageFilter | None, kw: Mapping[str, Any]) -> MessageFilter:
 
 
 def _split(
-    predicate: Predicate | MessageFilter | None, kw: Mapping[str, Any]
+    predicate: Predicate | MessageFilter | str | None, kw: Mapping[str, Any]
 ) -> tuple[MessageFilter, Predicate | None]:
+    if isinstance(predicate, str):
+        return _filter(None, {"type": predicate, **kw}), None
     if isinstance(predicate, MessageFilter):
         return _filter(predicate, kw), None
     return _filter(None, kw), predicate

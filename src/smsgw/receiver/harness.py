@@ -90,10 +90,13 @@ class RunningReceiver:
         return self._backend.messages(_merge(flt, kw), limit, newest_first)
 
     def wait_for(
-        self, predicate: Predicate | MessageFilter | None = None, *, timeout: float = 10.0, **kw: Any
+        self, predicate: Predicate | MessageFilter | str | None = None, *, timeout: float = 10.0, **kw: Any
     ) -> Message:
         """The first message matching the filter (and predicate), waiting for it; see
-        :meth:`smsgw.receiver.Receiver.wait_for`. Raises :class:`WaitTimeoutError`."""
+        :meth:`smsgw.receiver.Receiver.wait_for`. ``wait_for("dev-status")`` is short for
+        ``wait_for(type="dev-status")``. Raises :class:`WaitTimeoutError`."""
+        if isinstance(predicate, str):
+            return self._backend.wait(_merge(None, {"type": predicate, **kw}), None, 1, timeout)[0]
         if isinstance(predicate, MessageFilter):
             return self._backend.wait(_merge(predicate, kw), None, 1, timeout)[0]
         return self._backend.wait(_merge(None, kw), predicate, 1, timeout)[0]
