@@ -6,7 +6,7 @@ simple-v2).  State lives in the parts: :class:`PortBank` (ports, SIMs, status co
 :class:`TaskBoard` (SMS tasks and queues, status reports), :class:`Inbox` (received SMS),
 :class:`Statistics`, the eSIM bank, the secure sessions and the router configuration.
 
-Answers when the documents are silent (read with the errata of ``schemas/errata.d``):
+Answers when the documents are silent (read with the errata of ``schemas/errata.yaml``):
 
 * success ``code`` is per endpoint (E-EJ-RESULT-CODE-PER-ENDPOINT): 200 for the SMS, statistics and
   eSIM endpoints, 0 for goip_send_cmd and goip_get_sms;

@@ -56,15 +56,7 @@ class ErrataBook(Mapping[str, Erratum]):
     @classmethod
     def load(cls, path: Path | None = None) -> ErrataBook:
         path = path or schemas_dir() / "errata.yaml"
-        paths = [path]
-        fragments = path.parent / "errata.d"
-        if path.name == "errata.yaml" and fragments.is_dir():
-            # Work-in-progress fragments, merged into errata.yaml before a change lands.
-            paths += sorted(fragments.glob("*.yaml"))
-        entries: list[Erratum] = []
-        for each in paths:
-            entries += [_entry(raw) for raw in load_yaml_checked(each, "meta/errata")["errata"]]
-        return cls(entries)
+        return cls([_entry(raw) for raw in load_yaml_checked(path, "meta/errata")["errata"]])
 
     def render_markdown(self) -> str:
         lines = [
