@@ -10,8 +10,8 @@ from smsgw.emulator.clock import VirtualClock
 from smsgw.emulator.device import Device, DeviceConfig
 from smsgw.emulator.messages import Push, Request, Response, parse_query
 from smsgw.emulator.network import Network
-from smsgw.spec.registry import default_registry
 from smsgw.verdicts import Verdict
+from tests.schema_asserts import assert_grade
 
 AUTH = "username=root&password=root"
 
@@ -22,12 +22,8 @@ def call(device: Device, method: str, path: str, query: str = AUTH, body: Any = 
 
 
 def check(name: str, payload: Any, verdict: Verdict = Verdict.PASS) -> None:
-    """Grade ``payload`` against schema ``name`` when that schema exists."""
-    registry = default_registry()
-    if name not in registry:
-        return
-    grade = registry.grade(name, payload)
-    assert grade.verdict is verdict, (name, grade.errors, grade.errata, payload)
+    """Grade ``payload`` against schema ``name`` (which must exist)."""
+    assert_grade(name, payload, verdict)
 
 
 def check_pushes(pushes: list[Push]) -> None:

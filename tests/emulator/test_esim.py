@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsgw._data import schemas_dir
 from smsgw.emulator.esim import (
     EsimBank,
     EsimEvent,
@@ -20,28 +18,10 @@ from smsgw.emulator.esim import (
     SubmitStatus,
     parse_number_list,
 )
-from smsgw.spec import SchemaLoadError, SchemaRegistry, default_registry
+from tests.schema_asserts import assert_conforms as conforms
 
 AC = "LPA:1$smdp.example.com$MATCH-0001"
 TIMINGS = EsimTimings(start_delay=2.0, write_time=10.0, delete_time=4.0)
-
-
-@cache
-def schemas() -> SchemaRegistry:
-    """The project's schemas; without the errata cross-check while schemas are being written."""
-    try:
-        return default_registry()
-    except SchemaLoadError:  # errata-book consistency is tests/spec's business, not this file's
-        return SchemaRegistry(schemas_dir())
-
-
-def conforms(name: str, instance: Any, *, strict: bool = True) -> None:
-    """Assert ``instance`` passes the schema ``name`` (strict by default) when that schema exists yet."""
-    registry = schemas()
-    if name in registry:
-        assert registry.is_valid(name, instance, strict=strict), registry.errors(
-            name, instance, strict=strict
-        )
 
 
 def query(bank: EsimBank, now: float, ports: str | None = None) -> dict[str, Any]:

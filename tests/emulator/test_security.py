@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsgw._data import schemas_dir
 from smsgw.ejoin_security import (
     CipherError,
     ClientSession,
@@ -23,26 +21,10 @@ from smsgw.emulator.security import (
     SecurityManager,
     Verified,
 )
-from smsgw.spec import SchemaLoadError, SchemaRegistry, default_registry
+from tests.schema_asserts import assert_conforms as conforms
 
 USER, PASSWORD = "admin", "s3cret-pw"
 RESOURCE = "/goip_post_sms.html"
-
-
-@cache
-def schemas() -> SchemaRegistry:
-    """The project's schemas; without the errata cross-check while schemas are being written."""
-    try:
-        return default_registry()
-    except SchemaLoadError:  # errata-book consistency is tests/spec's business, not this file's
-        return SchemaRegistry(schemas_dir())
-
-
-def conforms(name: str, instance: Any) -> None:
-    """Assert ``instance`` passes the strict schema ``name`` when that schema exists yet."""
-    registry = schemas()
-    if name in registry:
-        assert registry.is_valid(name, instance, strict=True), registry.errors(name, instance, strict=True)
 
 
 def manager(**kwargs: Any) -> SecurityManager:
