@@ -32,7 +32,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchmarks.receiver_ingest import RoundStats, _Conn, _start, _stop
+from benchmarks._loadgen import Conn as _Conn
+from benchmarks._loadgen import RoundStats
+from benchmarks._loadgen import start_server as _start
+from benchmarks._loadgen import stop_server as _stop
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "reports" / "bench" / "emulator_post_sms.json"

@@ -8,10 +8,12 @@ Both servers are uvicorn (httptools, uvloop) subprocesses pinned to CPU 0: (a) `
 (b) a raw ASGI app that only reads the body and answers a 200 of the same shape. The load generator
 is this process, pinned to CPU 1: a raw asyncio (uvloop) HTTP/1.1 keep-alive client over several
 connections, one request in flight per connection, each sending the same ~7.8 KB normative
-``dev-status``. Rounds alternate a/b to cancel drift (other processes share the machine); the report
-prints medians, the ratio a/b, p50/p99 ack latency, the client's CPU use (to show it is not the
-bottleneck) and the receiver's own count of stored messages against the 2xx the client saw. JSON
-goes to ``reports/bench/receiver_ingest.json``.
+``dev-status``. Rounds alternate a/b in ABBA order to cancel drift (other processes share the
+machine); the report prints medians, the ratio a/b (of the medians, and the median of the per-round
+ratios), p50/p99 ack latency, each server's CPU time per answered request (all its threads: the
+cost, independent of how busy the machine was), the client's CPU use (to show it is not the
+bottleneck) and the receiver's own count of stored messages against the 2xx the client saw. The
+client is ``benchmarks._loadgen``. JSON goes to ``reports/bench/receiver_ingest.json``.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from benchmarks._loadgen import percentile, process_cpu_seconds, run_round, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "reports" / "bench" / "receiver_ingest.json"
@@ -72,9 +75,18 @@ def serve_bare(ready_file: Path, cpu: int | None) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    # The receiver's uvicorn settings (smsgw.receiver.server), so that only the app differs.
     server = uvicorn.Server(
         uvicorn.Config(
-            bare_app, log_level="warning", access_log=False, lifespan="off", http="httptools", loop="uvloop"
+            bare_app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http="httptools",
+            loop="uvloop",
+            proxy_headers=False,
+            timeout_keep_alive=75,
+            timeout_graceful_shutdown=5,
         )
     )
 
@@ -91,118 +103,6 @@ def serve_bare(ready_file: Path, cpu: int | None) -> None:
         task.cancel()
 
     uvloop.run(main())
-
-
-# -- the load generator ------------------------------------------------------------------------
-@dataclass
-class RoundStats:
-    ok: int = 0
-    errors: int = 0
-    latencies: list[float] = field(default_factory=list)
-
-
-class _Conn(asyncio.Protocol):
-    def __init__(self, request: bytes, stats: RoundStats, stop_at: float, done: asyncio.Future[None]) -> None:
-        self.request = request
-        self.stats = stats
-        self.stop_at = stop_at
-        self.done = done
-        self.buf = b""
-        self.sent = 0.0
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  # uvloop's is not an asyncio.Transport
-        self._send()
-
-    def _send(self) -> None:
-        assert self.transport is not None
-        self.sent = time.perf_counter()
-        self.transport.write(self.request)
-
-    def data_received(self, data: bytes) -> None:
-        buf = self.buf + data if self.buf else data
-        while True:
-            end = buf.find(b"\r\n\r\n")
-            if end < 0:
-                break
-            # Both servers write lower-case header names (raw ASGI on uvicorn): no lower() needed.
-            at = buf.find(b"content-length: ", 0, end)
-            length = int(buf[at + 16 : buf.find(b"\r\n", at)]) if at >= 0 else 0
-            total = end + 4 + length
-            if len(buf) < total:
-                break
-            status = buf[9:12]
-            buf = buf[total:]
-            now = time.perf_counter()
-            if status == b"200":
-                self.stats.ok += 1
-                self.stats.latencies.append(now - self.sent)
-            else:
-                self.stats.errors += 1
-            if now < self.stop_at:
-                self._send()
-            else:
-                assert self.transport is not None
-                self.transport.close()
-                if not self.done.done():
-                    self.done.set_result(None)
-                break
-        self.buf = buf
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.done.done():
-            self.done.set_result(None)
-
-
-async def run_round(
-    url: str, path: str, body: bytes, connections: int, duration: float
-) -> tuple[RoundStats, float]:
-    host, port = url.removeprefix("http://").split(":")
-    request = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\nUser-Agent: bench\r\n\r\n"
-    ).encode() + body
-    loop = asyncio.get_running_loop()
-    stats = RoundStats()
-    start = time.perf_counter()
-    stop_at = start + duration
-    futures = []
-    for _ in range(connections):
-        done: asyncio.Future[None] = loop.create_future()
-        await loop.create_connection(lambda d=done: _Conn(request, stats, stop_at, d), host, int(port))
-        futures.append(done)
-    await asyncio.wait_for(asyncio.gather(*futures), duration + 30)
-    return stats, time.perf_counter() - start
-
-
-# -- orchestration -----------------------------------------------------------------------------
-def _start(args: list[str], ready: Path, timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], str]:
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + timeout
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"server did not start: {args}")
-        time.sleep(0.05)
-    return process, json.loads(ready.read_text())["url"]
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,14 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="smsgw-bench-"))
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        receiver, receiver_url = _start(
+        receiver, receiver_url = start_server(
             [sys.executable, "-m", "smsgw", "receive", "--port", "0", "--db", str(work / "bench.db"),
              "--ready-file", str(work / "rx.json"), "--cpu", str(server_cpu), "--quiet",
              "--synchronous", args.synchronous],
             work / "rx.json",
         )  # fmt: skip
         processes.append(receiver)
-        bare, bare_url = _start(
+        bare, bare_url = start_server(
             [sys.executable, "-m", "benchmarks.receiver_ingest", "--serve-bare", "--ready-file",
              str(work / "bare.json"), "--cpu", str(server_cpu)],
             work / "bare.json",
@@ -258,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, {client_cpu})
         import uvloop
 
-        result = uvloop.run(_measure(args, body, receiver_url, bare_url))
+        servers = {"receiver": (receiver_url, receiver.pid), "bare": (bare_url, bare.pid)}
+        result = uvloop.run(_measure(args, body, servers))
         import httpx
 
         counters = httpx.get(receiver_url + "/_api/counters", timeout=10).json()
@@ -266,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         result["receiver_stored_matches_acks"] = counters["received"] == result["receiver_acks_total"]
     finally:
         for process in processes:
-            _stop(process)
+            stop_server(process)
         shutil.rmtree(work, ignore_errors=True)
     result.update(
         {
@@ -292,37 +193,54 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def _measure(args: argparse.Namespace, body: bytes, receiver_url: str, bare_url: str) -> dict[str, Any]:
-    targets = {"receiver": (receiver_url, "/push/bench"), "bare": (bare_url, "/push/bench")}
+async def _measure(
+    args: argparse.Namespace, body: bytes, servers: dict[str, tuple[str, int]]
+) -> dict[str, Any]:
+    """``servers``: name -> (url, pid). Rounds in ABBA order (a b, b a, a b, ...)."""
+    path = "/push/bench"
     # Warm-up (page cache, SQLite file growth); its acks count for the stored-vs-acked check.
     warm_acks = 0
-    for name, (url, path) in targets.items():
+    for name, (url, _) in servers.items():
         stats, _ = await run_round(url, path, body, args.connections, min(1.0, args.duration))
         warm_acks += stats.ok if name == "receiver" else 0
-    per: dict[str, dict[str, Any]] = {k: {"rps": [], "latencies": [], "errors": 0} for k in targets}
+    per: dict[str, dict[str, Any]] = {
+        k: {"rps": [], "latencies": [], "errors": 0, "cpu_us": []} for k in servers
+    }
     acks = 0
     cpu_fraction: list[float] = []
-    for _ in range(args.rounds):
-        for name, (url, path) in targets.items():
-            before = os.times()
+    pair_ratios: list[float] = []
+    order = list(servers)
+    for index in range(args.rounds):
+        rps: dict[str, float] = {}
+        for name in order if index % 2 == 0 else order[::-1]:
+            url, pid = servers[name]
+            before, server_before = os.times(), process_cpu_seconds(pid)
             stats, elapsed = await run_round(url, path, body, args.connections, args.duration)
-            after = os.times()
+            after, server_after = os.times(), process_cpu_seconds(pid)
             cpu_fraction.append((after.user + after.system - before.user - before.system) / elapsed)
-            per[name]["rps"].append(stats.ok / elapsed)
+            rps[name] = stats.ok / elapsed
+            per[name]["rps"].append(rps[name])
             per[name]["latencies"] += stats.latencies
             per[name]["errors"] += stats.errors
+            if stats.ok:
+                per[name]["cpu_us"].append((server_after - server_before) / stats.ok * 1e6)
             if name == "receiver":
                 acks += stats.ok
+        pair_ratios.append(rps["receiver"] / rps["bare"] if rps["bare"] else float("nan"))
     result: dict[str, Any] = {}
     for name, data in per.items():
         result[name] = {
             "median_rps": statistics.median(data["rps"]),
             "rounds_rps": [round(r, 1) for r in data["rps"]],
-            "p50_ms": _percentile(data["latencies"], 0.50) * 1000,
-            "p99_ms": _percentile(data["latencies"], 0.99) * 1000,
+            "p50_ms": percentile(data["latencies"], 0.50) * 1000,
+            "p99_ms": percentile(data["latencies"], 0.99) * 1000,
             "errors": data["errors"],
+            # Server process CPU (all threads) per answered request: the cost, whatever the load.
+            "server_cpu_us_per_request": statistics.median(data["cpu_us"]) if data["cpu_us"] else None,
         }
     result["ratio"] = result["receiver"]["median_rps"] / result["bare"]["median_rps"]
+    result["ratio_median_of_rounds"] = statistics.median(pair_ratios)
+    result["rounds_ratio"] = [round(r, 3) for r in pair_ratios]
     result["client_cpu_max_fraction"] = max(cpu_fraction)
     result["receiver_acks_measured"] = acks
     result["receiver_acks_total"] = acks + warm_acks
@@ -335,14 +253,21 @@ def _print(result: dict[str, Any], out: Path) -> None:
           f"{result['rounds']} x {result['round_seconds']:g} s per side, "
           f"synchronous={result['synchronous']}")  # fmt: skip
     print(f"receiver (validate + commit): median {rx['median_rps']:8.0f}/s  rounds {rx['rounds_rps']}  "
-          f"p50 {rx['p50_ms']:.2f} ms  p99 {rx['p99_ms']:.2f} ms  errors {rx['errors']}")  # fmt: skip
+          f"p50 {rx['p50_ms']:.2f} ms  p99 {rx['p99_ms']:.2f} ms  errors {rx['errors']}  "
+          f"server CPU {_us(rx['server_cpu_us_per_request'])}/request")  # fmt: skip
     print(f"bare body-reading endpoint:   median {bare['median_rps']:8.0f}/s  rounds {bare['rounds_rps']}  "
-          f"p50 {bare['p50_ms']:.2f} ms  p99 {bare['p99_ms']:.2f} ms")  # fmt: skip
-    print(f"ratio receiver/bare: {result['ratio']:.2f}   client CPU (max per round): "
+          f"p50 {bare['p50_ms']:.2f} ms  p99 {bare['p99_ms']:.2f} ms  errors {bare['errors']}  "
+          f"server CPU {_us(bare['server_cpu_us_per_request'])}/request")  # fmt: skip
+    print(f"ratio receiver/bare: {result['ratio']:.2f} (median of per-round ratios "
+          f"{result['ratio_median_of_rounds']:.2f})   client CPU (max per round): "
           f"{result['client_cpu_max_fraction']:.0%}   stored {result['receiver_stored']} "
           f"(matches acks: {result['receiver_stored_matches_acks']})")  # fmt: skip
     print(f"targets: >= {TARGET_RPS}/s and >= {TARGET_RATIO}x bare -> "
           f"{'met' if result['meets_targets'] else 'NOT met'}; JSON in {out}")  # fmt: skip
+
+
+def _us(value: float | None) -> str:
+    return "?" if value is None else f"{value:.0f} us"
 
 
 if __name__ == "__main__":
