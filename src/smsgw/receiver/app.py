@@ -108,7 +108,8 @@ class ReceiverApp:
                     declared = int(value)
                 except ValueError:
                     declared = None
-        query_pairs, query = redact_query(scope.get("query_string", b"").decode("latin-1"))
+        query_string: bytes = scope.get("query_string", b"")
+        query_pairs, query = redact_query(query_string.decode("latin-1")) if query_string else ([], "")
         headers = redact_headers(raw_headers)
         rejection: PushRejected | None = None
         body_size: int | None = None

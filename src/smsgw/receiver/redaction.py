@@ -13,8 +13,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode
+
+import jsonschema_rs
 
 from smsgw.redact import REDACTED, is_secret_key, redact_text
 
@@ -27,6 +29,35 @@ _HINTS = (b"pass", b"pwd", b"secret", b"token", b"authorization")
 _JSON_PAIR = re.compile(rb'(?i)("(?:' + _KEY_NAMES.encode() + rb')"\s*:\s*)"(?:[^"\\]|\\.)*"')
 _TEXT_PAIR = re.compile(rb"(?i)\b(" + _KEY_NAMES.encode() + rb")=[^&#\s\"']*")
 _REDACTED_B = REDACTED.encode()
+
+
+def _hint_search() -> Callable[[bytes], bool]:
+    """``body -> may it hold a secret key name`` (any of :data:`_HINTS`, in any case).
+
+    ``body.lower()`` then five ``in`` searches cost ~30 us on a 7.8 KB push (CPython's substring
+    search of a short needle steps through JSON almost byte by byte). Rust's regex (the one
+    jsonschema-rs validates ``pattern`` with) finds the case-insensitive alternation in ~3 us. It is
+    only a pre-filter: a body it flags still goes through the exact patterns below, and it flags at
+    least what the ``lower()`` search flags (ASCII case folding; the latin-1 decoding maps each byte
+    to one character, none of which folds to an ASCII letter except the ASCII letters themselves).
+    """
+    pattern = "(?i)" + "|".join(h.decode() for h in _HINTS)
+    try:
+        matcher = jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+        works = all(matcher.is_valid(s) for s in ("x PaSsWd", "AUTHORIZATION")) and not matcher.is_valid("x")
+    except (ValueError, jsonschema_rs.ValidationError):  # pragma: no cover - depends on the engine
+        works = False
+    if works:
+        return lambda body: bool(matcher.is_valid(body.decode("latin-1")))
+
+    def lowered(body: bytes) -> bool:  # pragma: no cover - fallback
+        low = body.lower()
+        return any(hint in low for hint in _HINTS)
+
+    return lowered  # pragma: no cover
+
+
+_may_hold_key = _hint_search()
 
 
 def redact_query(query_string: str) -> tuple[list[tuple[str, str]], str]:
@@ -70,8 +101,7 @@ def _redact_authorization(value: str) -> str:
 
 def redact_body(body: bytes) -> bytes:
     """The body with ``"password": "..."`` and ``password=...`` values replaced (usually a no-op)."""
-    lowered = body.lower()
-    if not any(hint in lowered for hint in _HINTS):
+    if not _may_hold_key(body):
         return body
     body = _JSON_PAIR.sub(lambda m: m.group(1) + b'"' + _REDACTED_B + b'"', body)
     return _TEXT_PAIR.sub(lambda m: m.group(1) + b"=" + _REDACTED_B, body)

@@ -51,6 +51,7 @@ def serve(
             lifespan="off",
             http="httptools",
             loop="uvloop",
+            proxy_headers=False,  # no ProxyHeadersMiddleware: the client address is the peer's
             timeout_keep_alive=75,
             timeout_graceful_shutdown=5,
         ),
