@@ -102,6 +102,18 @@ D_TASK_NUM_WRONG = defect(
 D_DR_MISSING = defect("defect.dr-missing", "dr=1 produces no delivery report")
 D_PAR_SET_WRONG = defect("defect.par-set-wrong", "op=set answers par_set 0 although parameters were set")
 D_IP_LIST_IGNORED = defect("defect.ip-list-ignored", "the device IP white/black lists are not enforced")
+D_DEV_STATUS_NOT_PUSHED = defect(
+    "defect.dev-status-not-pushed", "the goip_get_status url is stored but no periodic dev-status is pushed"
+)
+D_ALL_SIMS_IGNORED = defect("defect.all-sims-ignored", "all_sims=1 reports only the active card of each port")
+D_ALL_SLOTS_IGNORED = defect(
+    "defect.all-slots-ignored", "all_slots=1 reports only the active card of each port"
+)
+D_PORT_MISSING = defect("defect.dev-status-port-missing", "dev-status leaves out the last port")
+D_MAX_PORTS_WRONG = defect(
+    "defect.max-ports-wrong", "dev-status max-ports is one less than the ports (counted from 0)"
+)
+D_TOTAL_NUM_PAGE = defect("defect.total-num-page", "goip_get_tasks total_num counts only the returned page")
 D_STATS_COUNT_WRONG = defect("defect.stats-count-wrong", "statistics count is not the number of stats items")
 
 PORT_STATUS_CT = JSON_CT
@@ -370,8 +382,12 @@ class Device:
         else:
             self.dev_seq = 1
         entries = []
+        all_sims = all_sims and not sw.on(D_ALL_SIMS_IGNORED)
+        all_slots = all_slots and not sw.on(D_ALL_SLOTS_IGNORED)
         for p in self.bank.ports:
-            if port is not None and p.number != port:
+            if (port is not None and p.number != port) or (
+                p.number == self.n_ports and sw.on(D_PORT_MISSING)
+            ):
                 continue
             for s in p.slots:
                 if all_slots or (all_sims and s.present) or p.active == s.slot:
@@ -381,7 +397,7 @@ class Device:
             payload["mac"] = self.mac
         payload["ip"] = self.config.ip
         payload["ver"] = self.profile.ver
-        payload["max-ports"] = self.n_ports
+        payload["max-ports"] = self.n_ports - (1 if sw.on(D_MAX_PORTS_WRONG) else 0)
         if sw.on(Q_MAX_SLOT_KEY):
             payload["max-slot"] = self.n_slots
         elif sw.on(Q_MAX_SLOTS_INT):
@@ -698,7 +714,7 @@ class Device:
         payload = {
             code_key: self._code(op_name),
             "reason": "OK",
-            "total_num": len(waiting),
+            "total_num": len(items) if self.switches.on(D_TOTAL_NUM_PAGE) else len(waiting),
             "task_num": task_num,
             "tasks": items,
         }
@@ -860,7 +876,12 @@ class Device:
             for slot in changed:
                 entry = self.bank.entry(slot, self.switches, counters=self.profile.usage_counters)
                 pushes.append(Push.json("port-status", self.status_url, {"type": "port-status", **entry}))
-        if self.status_url and now >= self.next_dev_status and self.period > 0:
+        if (
+            self.status_url
+            and now >= self.next_dev_status
+            and self.period > 0
+            and not self.switches.on(D_DEV_STATUS_NOT_PUSHED)
+        ):
             pushes.append(Push.json("dev-status", self.status_url, self.dev_status()))
             self.next_dev_status = now + self.period
         pushes.extend(self._sent_pushes)

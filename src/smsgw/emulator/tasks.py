@@ -69,6 +69,18 @@ D_REMOVE_IGNORED = defect(
     "defect.remove-ignored", "remove answers 0 OK but the task stays queued and is sent"
 )
 D_GET_TASKS_STATE = defect("defect.get-tasks-state-wrong", "goip_get_tasks reports paused tasks with state 0")
+D_UNKNOWN_TID_OK = defect(
+    "defect.unknown-tid-ok", "pause/resume/remove answer 0 OK for a tid the device does not hold"
+)
+D_NO_TID_ACCEPTED = defect("defect.no-tid-accepted", "a task without tid is accepted as tid 0 (0 OK)")
+D_NO_TO_STATUS_7 = defect("defect.no-to-status-7", 'a task without to is answered "7 Server Error", not 9')
+D_EMPTY_SMS_ACCEPTED = defect(
+    "defect.empty-sms-accepted", "a task without sms is accepted (an empty SMS is queued)"
+)
+D_BAD_PORT_STATUS_5 = defect(
+    "defect.bad-port-status-5",
+    'a from naming a port the device lacks is answered "5 SIM Unregistered", not 2',
+)
 
 
 @dataclass(slots=True)
@@ -256,6 +268,8 @@ class TaskBoard:
         if not isinstance(spec, dict):
             return 0, STATUS_TEXT[11]
         tid = spec.get("tid")
+        if tid is None and self.switches.on(D_NO_TID_ACCEPTED):
+            tid = 0
         if isinstance(tid, bool) or not isinstance(tid, int) or not 0 <= tid <= 0xFFFFFFFF:
             return 0, STATUS_TEXT[11]
         if (tid in self.tasks or tid in batch) and not self.switches.on(D_DUPLICATE_TID):
@@ -271,7 +285,7 @@ class TaskBoard:
             if isinstance(pairs, list):
                 to = ",".join(str(p[0]) for p in pairs if isinstance(p, list) and p)
         if not isinstance(to, str | int) or isinstance(to, bool):
-            return tid, STATUS_TEXT[9]
+            return tid, STATUS_TEXT[7 if self.switches.on(D_NO_TO_STATUS_7) else 9]
         to = to if to.__class__ is str else str(to)
         numbers = (
             [n.strip() for n in to.split(",") if n.strip()]
@@ -287,7 +301,7 @@ class TaskBoard:
         if chs != "utf8":
             chs = chs.lower() if isinstance(chs, str) else "utf8"
         if smstype == 0:
-            if not sms:
+            if not sms and not self.switches.on(D_EMPTY_SMS_ACCEPTED):
                 return tid, STATUS_TEXT[8]
             if chs == "base64":
                 try:
@@ -308,7 +322,7 @@ class TaskBoard:
             try:
                 items = self._parse_from(from_spec)
             except PortSpecError:
-                return tid, STATUS_TEXT[2]
+                return tid, STATUS_TEXT[5 if self.switches.on(D_BAD_PORT_STATUS_5) else 2]
             ports = [p for p in items if self.bank.can_send(p)]
         else:
             ports = self._registered()
@@ -418,11 +432,17 @@ class TaskBoard:
             return ((t.tid, t) for t in list(self.tasks.values()))
         return ((tid, self.tasks.get(tid) if isinstance(tid, int) else None) for tid in tids)
 
+    @property
+    def _unknown_tid_status(self) -> str:
+        return OK if self.switches.on(D_UNKNOWN_TID_OK) else UNKNOWN_TID
+
     def pause(self, tids: list[Any] | None) -> list[dict[str, Any]]:
         results = []
         for tid, task in self._targets(tids):
             if task is None or task.finished or task.removed or task.unsent == 0:
-                results.append({"tid": tid if isinstance(tid, int) else 0, "status": UNKNOWN_TID})
+                results.append(
+                    {"tid": tid if isinstance(tid, int) else 0, "status": self._unknown_tid_status}
+                )
                 continue
             if not self.switches.on(D_PAUSE_IGNORED):
                 task.paused = True
@@ -433,7 +453,9 @@ class TaskBoard:
         results = []
         for tid, task in self._targets(tids):
             if task is None or task.finished:
-                results.append({"tid": tid if isinstance(tid, int) else 0, "status": UNKNOWN_TID})
+                results.append(
+                    {"tid": tid if isinstance(tid, int) else 0, "status": self._unknown_tid_status}
+                )
                 continue
             task.paused = False
             results.append({"tid": tid, "status": OK})
@@ -445,7 +467,9 @@ class TaskBoard:
         results = []
         for tid, task in self._targets(tids):
             if task is None or task.finished:
-                results.append({"tid": tid if isinstance(tid, int) else 0, "status": UNKNOWN_TID})
+                results.append(
+                    {"tid": tid if isinstance(tid, int) else 0, "status": self._unknown_tid_status}
+                )
                 continue
             if not self.switches.on(D_REMOVE_IGNORED):
                 task.removed = True
