@@ -93,6 +93,9 @@ def certify(
             username, password = embedded.username, embedded.password
             profile = embedded.profile
             time_scale = time_scale or embedded.time_scale
+            # the emulator is the suite's own: SMS go to its SIMs, destructive checks may run
+            phone_number = list(phone_number or ()) or list(embedded.phone_numbers)
+            allow_destructive = allow_destructive or embedded.allow_destructive
             if declaration_file is None:
                 declaration_file = str(write_declaration(embedded.declaration, run_dir / "declaration.yaml"))
         try:  # the same validation the plugin does, before starting anything slow

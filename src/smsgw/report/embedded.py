@@ -3,7 +3,9 @@
 :func:`start_embedded_target` is the one place where the embedded emulator (``smsgw.emulator``)
 and push receiver (``smsgw.receiver``) are started for a certification run.  The emulator's clock
 runs :data:`CLOCK_SPEEDUP` times faster than the wall clock, and the suite's timers are scaled to
-match, so a certification of the emulator takes seconds where a real device takes minutes.
+match, so a certification of the emulator takes seconds where a real device takes minutes.  The
+emulator belongs to the run: the suite's SMS go to the numbers of its own SIMs
+(:attr:`EmbeddedTarget.phone_numbers`) and its destructive checks run.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from smsgw.report.declaration import DEFAULT_PROFILE, PROFILE_FAMILY, Declaration
+
+if TYPE_CHECKING:
+    from smsgw.emulator.serve import Fleet
 
 #: How much faster the embedded emulator's clock runs than the wall clock.
 CLOCK_SPEEDUP = 10.0
@@ -34,6 +40,10 @@ class EmbeddedTarget:
     password: str
     #: Factor for the documents' timers (the emulator's clock runs faster than the wall clock).
     time_scale: float = 1.0
+    #: Numbers of the emulator's own SIMs: the only recipients of the suite's SMS (``--phone-number``).
+    phone_numbers: tuple[str, ...] = ()
+    #: The emulator is the suite's to change: destructive checks run (``--allow-destructive``).
+    allow_destructive: bool = True
 
 
 @contextmanager
@@ -74,4 +84,11 @@ def start_embedded_target(
             username=username,
             password=password,
             time_scale=1.0 / speedup,
+            phone_numbers=_own_numbers(fleet),
         )
+
+
+def _own_numbers(fleet: Fleet, count: int = 2) -> tuple[str, ...]:
+    """The numbers of the SIMs in the first slot of the device's last ``count`` ports."""
+    ports = fleet.devices[0].bank.ports[-count:]
+    return tuple(p.slots[0].number for p in ports if p.slots[0].number)
