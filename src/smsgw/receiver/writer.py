@@ -14,6 +14,11 @@ Where the ``COMMIT`` runs:
   fsync. Only ``COMMIT`` goes there: Python's sqlite3 releases the GIL around every row it steps,
   and a thread inserting rows while a busy event loop holds the GIL waits up to the switch interval
   for each row (measured: ~1,000 pushes/s). The thread takes the GIL back once per batch.
+
+Every :data:`~smsgw.receiver.store.CHECKPOINT_EVERY` commits the same thread checkpoints the WAL
+into the database, after the acks of the last batch and before the next batch begins: with no write
+transaction racing it, the checkpoint copies the whole WAL and the next commit writes the WAL from
+its start again (bounded WAL, file pages reused).
 """
 
 from __future__ import annotations
@@ -44,10 +49,11 @@ class GroupCommitWriter:
         self._queue: list[Item] = []
         self._scheduled = False
         self._inflight = False
+        self._checkpointing = False
         self._closed = False
-        self._executor: ThreadPoolExecutor | None = None
-        if store.synchronous == "full":
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="receiver-commit")
+        # One helper thread: every COMMIT with synchronous=FULL, and the WAL checkpoints.
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="receiver-commit")
+        self._commit_in_thread = store.synchronous == "full"
         self.batches = 0
         self.committed = 0
 
@@ -66,8 +72,9 @@ class GroupCommitWriter:
     def close(self) -> None:
         """Commit whatever is still queued (normally nothing: handlers await their commit)."""
         self._closed = True
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        self._executor.shutdown(wait=True)
+        if self._checkpointing:  # finished in the thread; its hand-back may never run now
+            self._inflight = self._checkpointing = False
         while self._queue and not self._inflight:
             batch = self._take()
             try:
@@ -92,8 +99,9 @@ class GroupCommitWriter:
                 log.exception("receiver: insert of %d messages failed", len(batch))
                 _settle(batch, None, StoreUnavailableError(f"store insert failed: {exc}"))
                 continue
-            if self._executor is None:
+            if not self._commit_in_thread:
                 self._finish(batch, ids, None)
+                self._checkpoint(loop)
                 continue
             self._inflight = True
             try:
@@ -109,6 +117,25 @@ class GroupCommitWriter:
     ) -> None:
         self._inflight = False
         self._finish(batch, ids, done.exception(), committed=True)
+        self._checkpoint(loop)
+        if self._queue and not self._scheduled and not self._inflight:
+            self._flush(loop)
+
+    def _checkpoint(self, loop: asyncio.AbstractEventLoop) -> None:
+        """When due, checkpoint in the helper thread, after the acks of the batch just committed and
+        before the next batch begins (so no write transaction races it and the WAL restarts)."""
+        if not self.store.checkpoint_due or self._inflight:
+            return
+        self._inflight = self._checkpointing = True
+        try:
+            job = self._executor.submit(self.store.checkpoint)
+        except RuntimeError:  # executor shut down
+            self._inflight = self._checkpointing = False
+            return
+        job.add_done_callback(functools.partial(_hand_back_checkpoint, loop, self._checkpointed))
+
+    def _checkpointed(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._inflight = self._checkpointing = False
         if self._queue and not self._scheduled:
             self._flush(loop)
 
@@ -148,6 +175,17 @@ def _hand_back(
         loop.call_soon_threadsafe(callback, loop, batch, ids, done)
     except RuntimeError:
         log.warning("receiver: event loop closed before %d committed messages were acknowledged", len(batch))
+
+
+def _hand_back_checkpoint(
+    loop: asyncio.AbstractEventLoop, callback: Callable[[asyncio.AbstractEventLoop], None], done: Future[None]
+) -> None:
+    if done.exception() is not None:
+        log.error("receiver: WAL checkpoint failed: %s", done.exception())
+    try:
+        loop.call_soon_threadsafe(callback, loop)
+    except RuntimeError:
+        return  # the loop is gone: nothing is waiting
 
 
 def _settle(batch: list[Item], ids: Sequence[int] | None, error: Exception | None) -> None:
