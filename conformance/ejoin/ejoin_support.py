@@ -1,0 +1,74 @@
+"""Helpers shared by the Ejoin checks (plain functions; the fixtures are in conftest.py).
+
+Every wait here has a deadline derived from the profile's timers; nothing loops forever.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: Text of every SMS the suite sends (the tid is appended so a recipient can tell them apart).
+SMS_TEXT = "smsgw-suite conformance check"
+#: "The status of the task, the format is "code text" (gateway-2.4 §6.3.1.4).
+STATUS_RE = re.compile(r"^(\d+) (.+)$")
+
+
+def poll_interval(timers: Any) -> float:
+    """How often to poll the device: once a second on a real device, faster on a fast emulator."""
+    return max(0.05, min(1.0, timers.scale))
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, interval: float) -> T | None:
+    """Call ``predicate`` until it returns a truthy value or ``timeout`` seconds pass; the last value."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
+
+
+def status_code(status: Any) -> int | None:
+    """The code of a ``"code text"`` task status, or None when it is not in that format."""
+    if not isinstance(status, str):
+        return None
+    match = STATUS_RE.match(status)
+    return int(match.group(1)) if match else None
+
+
+def port_number(name: Any) -> int | None:
+    """The port of a port name: ``"3.01"`` -> 3, ``"3"`` -> 3 (None when unreadable)."""
+    match = re.match(r"^(\d+)", str(name))
+    return int(match.group(1)) if match else None
+
+
+def refused(resp: Any, success: int = 200) -> bool:
+    """The device refused the request: an HTTP error status, or a result code other than success."""
+    if resp.status >= 400:
+        return True
+    data = resp.data
+    return not isinstance(data, dict) or data.get("code", data.get("code ")) != success
+
+
+def queued_tids(ejoin: Any, port: int) -> dict[int, int] | None:
+    """``{tid: state}`` of the tasks goip_get_tasks lists on ``port`` (every page), None if unreadable."""
+    found: dict[int, int] = {}
+    pos, page = 0, 50
+    for _ in range(100):  # at most 5000 tasks: a deadline on the paging itself
+        resp = ejoin.get_tasks(port, pos=pos, num=page)
+        data = resp.data
+        if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
+            return None
+        tasks = [t for t in data["tasks"] if isinstance(t, dict)]
+        for task in tasks:
+            if isinstance(task.get("tid"), int):
+                found[task["tid"]] = task.get("state")  # type: ignore[assignment]
+        if len(data["tasks"]) < page:
+            return found
+        pos += page
+    return found

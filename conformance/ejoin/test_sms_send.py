@@ -1,0 +1,145 @@
+"""Sending SMS: goip_post_sms.html (gateway-2.4 §6.3.1, router-2.2 §5.3.1, simple-v2 §1.3.1).
+
+Every SMS goes to a number the user gave (``--phone-number``; the embedded emulator's own SIMs),
+from a registered port; tasks still queued when a check ends are removed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from ejoin_support import status_code
+
+POST_SMS_RESPONSE = "ejoin/goip_post_sms.response"
+
+
+def _statuses(resp) -> list[dict]:
+    data = resp.data if isinstance(resp.data, dict) else {}
+    return [s for s in data.get("status") or [] if isinstance(s, dict)]
+
+
+@pytest.mark.requirement(
+    "EJ-SMS-SEND-MULTI-TASK",
+    "EJ-SMS-SEND-HTTP-200",
+    "EJ-SMS-SEND-RESPONSE-CODE-200",
+    "EJ-SMS-SEND-RESPONSE-TYPE",
+    "EJ-SMS-SEND-RESPONSE-STATUS-PER-TASK",
+    "EJ-SMS-TASK-STATUS-FORMAT",
+    "EJ-SMS-TASK-STATUS-0-OK",
+    "EJ-SMS-SEND-RESPONSE-CONTENT-TYPE",
+)
+def test_valid_tasks_are_answered_0_ok_each(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.3.1.4: "code: 200 ... reason: OK ... type: task-status ... status: the status
+    array of the tasks, the format is {"tid": tid, "status": "code text"}" and "0 OK".
+
+    Submits two well-formed tasks (one SMS each, to the user's numbers) in one request.  SHOULD:
+    the answer's Content-Type is application/json; charset=utf-8.
+    """
+    tasks = [sms_tasks.task(), sms_tasks.task()]
+    resp = ejoin.post_sms(tasks)
+    data = resp.data if isinstance(resp.data, dict) else {}
+    content_type = resp.headers.get("content-type", "")
+    check.expect(
+        content_type.split(";")[0].strip().lower() == "application/json",
+        f"Content-Type {content_type!r}",
+        requirement="EJ-SMS-SEND-RESPONSE-CONTENT-TYPE",
+    )
+    check.expect(resp.status == 200, f"HTTP {resp.status}", requirement="EJ-SMS-SEND-HTTP-200")
+    check.expect(
+        data.get("code") == 200 and data.get("reason") == "OK",
+        f"code {data.get('code')!r}, reason {data.get('reason')!r} (want 200, OK): {resp.text[:200]}",
+        requirement="EJ-SMS-SEND-RESPONSE-CODE-200",
+    )
+    check.schema(
+        POST_SMS_RESPONSE, resp.data, requirement=("EJ-SMS-SEND-RESPONSE-STATUS-PER-TASK", "EJ-SMS-TASK-STATUS-FORMAT")
+    )
+    check.expect(
+        data.get("type") == "task-status", f"type {data.get('type')!r}", requirement="EJ-SMS-SEND-RESPONSE-TYPE"
+    )
+    statuses = _statuses(resp)
+    echoed = [s.get("tid") for s in statuses]
+    check.expect(
+        echoed == [t["tid"] for t in tasks],
+        f"status tids {echoed!r} for submitted tids {[t['tid'] for t in tasks]}",
+        requirement=("EJ-SMS-SEND-RESPONSE-STATUS-PER-TASK", "EJ-SMS-SEND-MULTI-TASK"),
+    )
+    check.expect(
+        bool(statuses) and all(s.get("status") == "0 OK" for s in statuses),
+        f"statuses {[s.get('status') for s in statuses]!r} (want \"0 OK\" each)",
+        requirement="EJ-SMS-TASK-STATUS-0-OK",
+    )
+
+
+def _one_bad_task(check, ejoin, task: dict, want: int, what: str) -> None:
+    resp = ejoin.post_sms([task])
+    check.schema(POST_SMS_RESPONSE, resp.data)
+    statuses = _statuses(resp)
+    got = statuses[0].get("status") if len(statuses) == 1 else None
+    check.expect(
+        status_code(got) == want,
+        f"a task {what} was answered {got!r} (want code {want}); answer: {resp.text[:200]}",
+    )
+
+
+@pytest.mark.requirement("EJ-SMS-TASK-STATUS-8-SMS-EXPECTED")
+def test_task_without_sms_is_answered_8(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.3.1.4: "8 SMS expected"; §6.3.1.3: "sms: SMS content ... Required: Y".
+
+    Submits one task with tid, to and from, and no sms.
+    """
+    task = sms_tasks.task()
+    del task["sms"]
+    _one_bad_task(check, ejoin, task, 8, "without sms")
+
+
+@pytest.mark.requirement("EJ-SMS-TASK-STATUS-9-TO-EXPECTED")
+def test_task_without_to_is_answered_9(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.3.1.4: "9 TO expected"; §6.3.1.3: "to: Recipients' numbers ... Required: Y".
+
+    Submits one task with tid, sms and from, and no to.
+    """
+    task = sms_tasks.task()
+    del task["to"]
+    _one_bad_task(check, ejoin, task, 9, "without to")
+
+
+@pytest.mark.requirement("EJ-SMS-TASK-STATUS-11-TID-EXPECTED")
+def test_task_without_tid_is_answered_11(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.3.1.4: "11 TID Expected"; §6.3.1.3: "tid: Task ID ... Required: Y".
+
+    Submits one task with to, sms and from, and no tid (a faulty device that takes it as tid 0
+    gets that tid removed at the end).
+    """
+    task = sms_tasks.task()
+    del task["tid"]
+    sms_tasks.tids.append(0)
+    _one_bad_task(check, ejoin, task, 11, "without tid")
+
+
+@pytest.mark.requirement("EJ-SMS-TASK-STATUS-2-INVALID-PORT")
+def test_task_from_a_port_the_device_lacks_is_answered_2(check, ejoin, sms_tasks, device_status):
+    """gateway-2.4 §6.3.1.4: "2 Invalid Port"; §6.3.1.3: "from: ... the sending port".
+
+    Submits one task whose from names the port after the device's last one (max-ports + 1).
+    """
+    ports = device_status.get("max-ports")
+    last = ports if isinstance(ports, int) and ports > 0 else 64
+    task = sms_tasks.task(**{"from": str(last + 1)})
+    _one_bad_task(check, ejoin, task, 2, f"from port {last + 1}")
+
+
+@pytest.mark.requirement("EJ-SMS-TASK-DUPLICATE-TID")
+def test_tid_already_in_use_is_answered_13(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.3.1.4: "13 Duplicated TaskId".
+
+    Submits, in one request, a task and a second task with the same tid: the first is taken (its
+    tid is then in use), the second must be answered 13.
+    """
+    first = sms_tasks.task()
+    second = {**sms_tasks.task(), "tid": first["tid"]}
+    resp = ejoin.post_sms([first, second])
+    check.schema(POST_SMS_RESPONSE, resp.data)
+    got = [s.get("status") for s in _statuses(resp)]
+    check.expect(
+        len(got) == 2 and status_code(got[0]) == 0 and status_code(got[1]) == 13,
+        f"statuses {got!r} for two tasks with tid {first['tid']} (want 0, then 13)",
+    )

@@ -1,0 +1,169 @@
+"""Task control: goip_pause_sms, goip_resume_sms, goip_remove_sms and goip_get_tasks (gateway-2.4
+§6.3.3-§6.3.6, router-2.2 §5.3.3-§5.3.6).
+
+A check queues its tasks behind a blocker task on one registered port (the blocker's SMS keep the
+port busy while the check pauses or removes the tasks queued after it); SMS go only to the user's
+numbers and whatever is still queued at the end is removed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ejoin_support import poll_interval, queued_tids, status_code, wait_until
+
+#: SMS of the blocker task: long enough to pause or remove the tasks behind it in time.
+BLOCKER_SMS = 2
+
+
+def _results(resp: Any) -> dict[int, Any]:
+    data = resp.data if isinstance(resp.data, dict) else {}
+    return {r.get("tid"): r.get("status") for r in data.get("results") or [] if isinstance(r, dict)}
+
+
+def _queue_wait(timers: Any, sms: int) -> float:
+    """How long ``sms`` SMS may take to leave a port's queue: each within the send timeout."""
+    return timers.wait(timers.send_timeout * sms)
+
+
+def _submit(check: Any, ejoin: Any, tasks: list[dict[str, Any]]) -> None:
+    resp = ejoin.post_sms(tasks)
+    data = resp.data if isinstance(resp.data, dict) else {}
+    statuses = [s.get("status") for s in data.get("status") or [] if isinstance(s, dict)]
+    if len(statuses) != len(tasks) or any(status_code(s) != 0 for s in statuses):
+        check.skip(f"the device did not take the check's tasks: {statuses!r}")
+
+
+@pytest.mark.requirement(
+    "EJ-TASK-PAUSE-RESPONSE",
+    "EJ-TASK-RESUME-RESPONSE",
+    "EJ-TASK-RESULT-PER-TID",
+    "EJ-TASK-PAUSED-STATE-1",
+    "EJ-TASK-PAUSED-NOT-SENT",
+    "EJ-TASK-RESUMED-SENT",
+)
+def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
+    """gateway-2.4 §6.3.3: "Pause the SMS tasks that still waiting in the send queue"; §6.3.6.3:
+    "state: 0: normal, 1: suspended"; §6.3.4: "Resume the paused SMS tasks".
+
+    Queues a blocker, a task T and a sentinel S on one port; pauses T; once S (queued after T) has
+    left the queue, T must still be listed with state 1; after resume, state 0, and it is sent.
+    """
+    blocker, paused, sentinel = sms_tasks.task(BLOCKER_SMS), sms_tasks.task(), sms_tasks.task()
+    _submit(check, ejoin, [blocker, paused, sentinel])
+    tid, port = paused["tid"], sms_tasks.port
+    resp = ejoin.pause_sms([tid])
+    check.schema("ejoin/goip_pause_sms.response", resp.data, requirement="EJ-TASK-PAUSE-RESPONSE")
+    check.expect(
+        isinstance(resp.data, dict) and resp.data.get("code") == 200,
+        f"pause answered {resp.text[:200]}",
+        requirement="EJ-TASK-PAUSE-RESPONSE",
+    )
+    check.expect(
+        list(_results(resp)) == [tid] and status_code(_results(resp)[tid]) == 0,
+        f"pause of tid {tid} answered results {_results(resp)!r}",
+        requirement="EJ-TASK-RESULT-PER-TID",
+    )
+    queue = queued_tids(ejoin, port) or {}
+    check.expect(
+        queue.get(tid) == 1, f"goip_get_tasks shows the paused tid {tid} as {queue.get(tid)!r}",
+        requirement="EJ-TASK-PAUSED-STATE-1",
+    )
+    wait_until(
+        lambda: sentinel["tid"] not in (queued_tids(ejoin, port) or {sentinel["tid"]: 0}),
+        _queue_wait(timers, BLOCKER_SMS + 1),
+        poll_interval(timers),
+    )
+    drained = queued_tids(ejoin, port) or {}
+    if sentinel["tid"] in drained:
+        check.fail("the task queued after the paused one did not leave the queue", requirement="EJ-TASK-PAUSED-NOT-SENT")
+    else:
+        check.expect(
+            drained.get(tid) == 1,
+            f"the paused tid {tid} is {'gone (sent)' if tid not in drained else f'in state {drained[tid]!r}'} "
+            "once the task queued after it was sent",
+            requirement="EJ-TASK-PAUSED-NOT-SENT",
+        )
+    resp = ejoin.resume_sms([tid])
+    check.schema("ejoin/goip_resume_sms.response", resp.data, requirement="EJ-TASK-RESUME-RESPONSE")
+    check.expect(
+        isinstance(resp.data, dict) and resp.data.get("code") == 200 and status_code(_results(resp).get(tid)) == 0,
+        f"resume of tid {tid} answered {resp.text[:200]}",
+        requirement="EJ-TASK-RESUME-RESPONSE",
+    )
+    sent = wait_until(
+        lambda: (q := queued_tids(ejoin, port)) is not None and tid not in q,
+        _queue_wait(timers, 1),
+        poll_interval(timers),
+    )
+    check.expect(bool(sent), f"the resumed tid {tid} is still queued", requirement="EJ-TASK-RESUMED-SENT")
+
+
+@pytest.mark.requirement(
+    "EJ-TASK-REMOVE-RESPONSE", "EJ-TASK-REMOVE-ONLY-WAITING", "EJ-TASK-REMOVED-NEVER-SENT"
+)
+def test_removed_task_leaves_the_queue(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.3.5: "Delete the SMS tasks that still waiting in the send queue"; the removed
+    task is never sent, so goip_get_tasks no longer lists it.
+
+    Queues a blocker and a task R on one port, removes R while the blocker is sending.
+    """
+    blocker, removed = sms_tasks.task(BLOCKER_SMS), sms_tasks.task()
+    _submit(check, ejoin, [blocker, removed])
+    tid = removed["tid"]
+    resp = ejoin.remove_sms([tid])
+    check.schema("ejoin/goip_remove_sms.response", resp.data, requirement="EJ-TASK-REMOVE-RESPONSE")
+    check.expect(
+        isinstance(resp.data, dict) and resp.data.get("code") == 200 and status_code(_results(resp).get(tid)) == 0,
+        f"remove of the waiting tid {tid} answered {resp.text[:200]}",
+        requirement=("EJ-TASK-REMOVE-RESPONSE", "EJ-TASK-REMOVE-ONLY-WAITING"),
+    )
+    queue = queued_tids(ejoin, sms_tasks.port)
+    check.expect(
+        queue is not None and tid not in queue,
+        f"the removed tid {tid} is still listed by goip_get_tasks: {queue!r}",
+        requirement=("EJ-TASK-REMOVED-NEVER-SENT", "EJ-TASK-REMOVE-ONLY-WAITING"),
+    )
+
+
+@pytest.mark.requirement("EJ-TASK-UNKNOWN-TID-NONZERO")
+def test_unknown_tid_gets_a_nonzero_result(check, ejoin, new_tid):
+    """gateway-2.4 §6.3.3.4: "results: ... status: the status of the task" — a tid the device does
+    not hold cannot be paused, resumed or removed, so its result is not "0 OK".
+
+    Pauses, resumes and removes a fresh tid that was never submitted.
+    """
+    tid = new_tid()
+    for name, call in (("pause", ejoin.pause_sms), ("resume", ejoin.resume_sms), ("remove", ejoin.remove_sms)):
+        got = _results(call([tid])).get(tid)
+        check.expect(
+            status_code(got) not in (0, None),
+            f"{name} of tid {tid}, never submitted, answered {got!r}",
+        )
+
+
+@pytest.mark.requirement("EJ-TASK-QUERY-RESPONSE", "EJ-TASK-QUERY-TASK-NUM", "EJ-TASK-QUERY-TOTAL-NUM")
+def test_get_tasks_pages_the_queue(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.3.6.3: "total_num: total number of the tasks ... task_num: the number of the
+    tasks in this response", at most num.
+
+    Queues a blocker and two tasks on one port, then asks for pages of one task.
+    """
+    tasks = [sms_tasks.task(BLOCKER_SMS), sms_tasks.task(), sms_tasks.task()]
+    _submit(check, ejoin, tasks)
+    resp = ejoin.get_tasks(sms_tasks.port, pos=1, num=1)
+    check.schema("ejoin/goip_get_tasks.response", resp.data, requirement="EJ-TASK-QUERY-RESPONSE")
+    data = resp.data if isinstance(resp.data, dict) else {}
+    listed = data.get("tasks") if isinstance(data.get("tasks"), list) else []
+    check.expect(
+        data.get("task_num") == len(listed) and len(listed) == 1,
+        f"task_num {data.get('task_num')!r} for {len(listed)} tasks listed (num=1)",
+        requirement="EJ-TASK-QUERY-TASK-NUM",
+    )
+    total = data.get("total_num")
+    check.expect(
+        isinstance(total, int) and total >= len(tasks) - 1,
+        f"total_num {total!r} with at least {len(tasks) - 1} of the check's tasks still queued",
+        requirement="EJ-TASK-QUERY-TOTAL-NUM",
+    )
