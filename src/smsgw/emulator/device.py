@@ -114,6 +114,16 @@ D_MAX_PORTS_WRONG = defect(
     "defect.max-ports-wrong", "dev-status max-ports is one less than the ports (counted from 0)"
 )
 D_TOTAL_NUM_PAGE = defect("defect.total-num-page", "goip_get_tasks total_num counts only the returned page")
+D_POST_SMS_202 = defect(
+    "defect.post-sms-http-202", "an accepted send-sms request is answered HTTP 202, not 200"
+)
+D_TASK_STATUS_TYPE = defect(
+    "defect.task-status-type-echoed",
+    'the send-sms answer has the request\'s type "send-sms", not "task-status"',
+)
+D_TASK_RESULTS_MISSING = defect(
+    "defect.task-results-missing", "pause/resume/remove answers lack the results array"
+)
 D_STATS_COUNT_WRONG = defect("defect.stats-count-wrong", "statistics count is not the number of stats items")
 
 PORT_STATUS_CT = JSON_CT
@@ -623,8 +633,11 @@ class Device:
                     entry["tid"] = str(entry["tid"])
                 if sw.on(D_STATUS_TEXT) and entry["status"] == "0 OK":
                     entry["status"] = "0 Success"
+        answer_type = "send-sms" if sw.on(D_TASK_STATUS_TYPE) else "task-status"
         return self._answer(
-            op_name, {"code": self._code(op_name), "reason": "OK", "type": "task-status", "status": statuses}
+            op_name,
+            {"code": self._code(op_name), "reason": "OK", "type": answer_type, "status": statuses},
+            202 if sw.on(D_POST_SMS_202) else 200,
         )
 
     def _take_report_settings(self, body: dict[str, Any]) -> None:
@@ -675,7 +688,7 @@ class Device:
         else:
             results = self.tasks.remove(tids, now)
         payload: dict[str, Any] = {"code": self._code(op_name), "reason": "OK"}
-        if tids is not None:
+        if tids is not None and not self.switches.on(D_TASK_RESULTS_MISSING):
             payload["results"] = results
         return self._answer(op_name, payload)
 

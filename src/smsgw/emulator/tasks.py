@@ -72,6 +72,7 @@ D_GET_TASKS_STATE = defect("defect.get-tasks-state-wrong", "goip_get_tasks repor
 D_UNKNOWN_TID_OK = defect(
     "defect.unknown-tid-ok", "pause/resume/remove answer 0 OK for a tid the device does not hold"
 )
+D_RESUME_IGNORED = defect("defect.resume-ignored", "resume answers 0 OK but the task stays paused")
 D_NO_TID_ACCEPTED = defect("defect.no-tid-accepted", "a task without tid is accepted as tid 0 (0 OK)")
 D_NO_TO_STATUS_7 = defect("defect.no-to-status-7", 'a task without to is answered "7 Server Error", not 9')
 D_EMPTY_SMS_ACCEPTED = defect(
@@ -457,7 +458,8 @@ class TaskBoard:
                     {"tid": tid if isinstance(tid, int) else 0, "status": self._unknown_tid_status}
                 )
                 continue
-            task.paused = False
+            if not self.switches.on(D_RESUME_IGNORED):
+                task.paused = False
             results.append({"tid": tid, "status": OK})
         return results
 
