@@ -137,7 +137,9 @@ class Receiver:
         classified: Classified | None = None
         if rejection is None:
             try:
-                lowered = {k.lower(): v for k, v in headers}
+                # Header names lower-cased for the MMS push only (no other format reads headers).
+                multipart = content_type is not None and "multipart/" in content_type.lower()
+                lowered = {k.lower(): v for k, v in headers} if multipart else {}
                 classified = classify(content_type, body, query_pairs, lowered)
             except PushRejected as exc:
                 rejection = exc
@@ -183,9 +185,10 @@ class Receiver:
         return await self._writer.submit(pending, asyncio.get_running_loop())
 
     def _on_commit(self, pending: Sequence[PendingMessage], ids: Sequence[int]) -> None:
+        tally = Counter((m.type, m.verdict.value, 200 <= m.status < 300) for m in pending)
         with self._changed:
-            for message in pending:
-                self._count(message.type, message.verdict.value, 200 <= message.status < 300, 1)
+            for (kind, verdict, accepted), n in tally.items():
+                self._count(kind, verdict, accepted, n)
             self._since_start += len(pending)
             self._last_id = ids[-1]
             self._generation += 1

@@ -68,18 +68,45 @@ def redact_query(query_string: str) -> tuple[list[tuple[str, str]], str]:
     return redacted, urlencode(redacted, safe="*:/,+") if redacted else ""
 
 
+_HEADER_CACHE: dict[tuple[tuple[bytes, bytes], ...], list[tuple[str, str]]] = {}
+_HEADER_CACHE_SIZE = 256
+
+
 def redact_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
-    """Decoded request headers (latin-1) with credential values replaced."""
+    """Decoded request headers (latin-1) with credential values replaced.
+
+    A device sends the same headers push after push: the answer for each of the last few distinct
+    header lists that needed no redaction is kept (it is a pure function of them; the caller gets a
+    copy). Header lists holding a credential are not kept: the secret is not held longer than the
+    request.
+    """
+    key = tuple(raw)
+    found = _HEADER_CACHE.get(key)
+    if found is not None:
+        return list(found)
+    result, redacted = _redact_headers(key)
+    if not redacted:
+        if len(_HEADER_CACHE) >= _HEADER_CACHE_SIZE:
+            _HEADER_CACHE.clear()
+        _HEADER_CACHE[key] = list(result)
+    return result
+
+
+def _redact_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[list[tuple[str, str]], bool]:
     result: list[tuple[str, str]] = []
+    redacted = False
     for key, value in raw:
         name = key.decode("latin-1")
         text = value.decode("latin-1")
         if name.lower() in SECRET_HEADERS or is_secret_key(name):
             text = _redact_authorization(text) if name.lower() == "authorization" else REDACTED
+            redacted = True
         elif ("=" in text or "@" in text) and _may_hold_secret(text):
-            text = redact_text(text)
+            new = redact_text(text)
+            redacted = redacted or new != text
+            text = new
         result.append((name, text))
-    return result
+    return result, redacted
 
 
 def _may_hold_secret(text: str) -> bool:
