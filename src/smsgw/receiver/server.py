@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from types import FrameType
 
@@ -85,6 +87,10 @@ def serve(
     finally:
         receiver.close()
         sock.close()
+    # uvicorn re-raises the signal that stopped it once it has shut down; that is done here, after
+    # the store is closed (re-raised inside uvicorn, a SIGTERM killed the process before it was).
+    for captured in reversed(server.stop_signals):
+        signal.raise_signal(captured)
 
 
 class _Server(uvicorn.Server):
@@ -94,7 +100,18 @@ class _Server(uvicorn.Server):
     def __init__(self, receiver: Receiver, config: uvicorn.Config) -> None:
         super().__init__(config)
         self.receiver = receiver
+        self.stop_signals: list[int] = []
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.receiver.stop_waiting()
         super().handle_exit(sig, frame)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        """uvicorn's, handing the captured signals to :func:`serve` instead of re-raising them."""
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self.stop_signals = list(self._captured_signals)
+                self._captured_signals.clear()
