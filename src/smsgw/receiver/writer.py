@@ -118,8 +118,14 @@ class GroupCommitWriter:
         self._inflight = False
         self._finish(batch, ids, done.exception(), committed=True)
         self._checkpoint(loop)
+        self._schedule(loop)
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Flush the queue soon: after the handlers just acknowledged have sent their answers (their
+        wake-ups are already scheduled), so the answers do not wait for the next batch's inserts."""
         if self._queue and not self._scheduled and not self._inflight:
-            self._flush(loop)
+            self._scheduled = True
+            loop.call_soon(self._flush, loop)
 
     def _checkpoint(self, loop: asyncio.AbstractEventLoop) -> None:
         """When due, checkpoint in the helper thread, after the acks of the batch just committed and
@@ -136,8 +142,7 @@ class GroupCommitWriter:
 
     def _checkpointed(self, loop: asyncio.AbstractEventLoop) -> None:
         self._inflight = self._checkpointing = False
-        if self._queue and not self._scheduled:
-            self._flush(loop)
+        self._schedule(loop)
 
     def _finish(
         self, batch: list[Item], ids: list[int], error: BaseException | None, *, committed: bool = False
