@@ -42,7 +42,7 @@ def sending_port(device_status: dict[str, Any], phone_numbers: tuple[str, ...]) 
         if not isinstance(entry, dict):
             continue
         st = str(entry.get("st", entry.get("status", "")))
-        if st.split(" ")[0] == "3" and entry.get("sn") not in phone_numbers:
+        if st.split(" ", maxsplit=1)[0] == "3" and entry.get("sn") not in phone_numbers:
             port = port_number(entry.get("port"))
             if port is not None:
                 return port

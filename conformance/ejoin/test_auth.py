@@ -25,7 +25,8 @@ def _not_a_dev_status(resp: Any) -> bool:
 
 @pytest.mark.requirement("EJ-AUTH-WRONG-PASSWORD-REFUSED")
 def test_wrong_password_is_refused(check, ejoin, conformance):
-    """gateway-2.4 §4.1.2 and §6.3.1.2: "password: Device password ... Required: Y".
+    """gateway-2.4 §6.3.1.2 (and every request's parameter table): "password | Device password |
+    None | Y".
 
     Sends goip_get_status and goip_get_tasks with the right username and a wrong password; the
     device must refuse both (HTTP 401/403 or a non-success code) and must not answer the status.
@@ -37,13 +38,16 @@ def test_wrong_password_is_refused(check, ejoin, conformance):
         refused(status) and _not_a_dev_status(status),
         f"goip_get_status with a wrong password answered HTTP {status.status}: {status.text[:200]}",
     )
-    check.expect(refused(tasks), f"goip_get_tasks with a wrong password answered HTTP {tasks.status}: {tasks.text[:200]}")
+    check.expect(
+        refused(tasks),
+        f"goip_get_tasks with a wrong password answered HTTP {tasks.status}: {tasks.text[:200]}",
+    )
 
 
 @pytest.mark.requirement("EJ-AUTH-MISSING-CREDENTIALS-REFUSED", "EJ-AUTH-CREDENTIALS-REQUIRED")
 def test_request_without_credentials_is_refused(check, ejoin):
-    """gateway-2.4 §4.1.2: "username: Device username ... Required: Y; password: Device password
-    ... Required: Y".
+    """gateway-2.4 §6.3.1.2: "username | Device username | None | Y" and "password | Device password
+    | None | Y".
 
     Sends goip_get_status and goip_get_tasks with no username and no password at all.
     """
@@ -53,12 +57,14 @@ def test_request_without_credentials_is_refused(check, ejoin):
         refused(status) and _not_a_dev_status(status),
         f"goip_get_status without credentials answered HTTP {status.status}: {status.text[:200]}",
     )
-    check.expect(refused(tasks), f"goip_get_tasks without credentials answered HTTP {tasks.status}: {tasks.text[:200]}")
+    check.expect(
+        refused(tasks), f"goip_get_tasks without credentials answered HTTP {tasks.status}: {tasks.text[:200]}"
+    )
 
 
 @pytest.mark.requirement("EJ-AUTH-UNKNOWN-USER-REFUSED")
 def test_unknown_username_is_refused(check, ejoin, conformance):
-    """gateway-2.4 §4.1.2: "username: Device username ... Required: Y".
+    """gateway-2.4 §6.3.1.2: "username | Device username | None | Y".
 
     Sends goip_get_status with the run's password under a username the device does not have.
     """
@@ -72,7 +78,8 @@ def test_unknown_username_is_refused(check, ejoin, conformance):
 
 @pytest.mark.requirement("EJ-AUTH-REFUSAL-NO-SIDE-EFFECT", "EJ-SMS-TASK-STATUS-1-INVALID-USER")
 def test_refused_send_queues_nothing(check, ejoin, conformance, sms_tasks):
-    """gateway-2.4 §6.3.1.4: "1 Invalid User" — the task is not accepted, so nothing is queued.
+    """gateway-2.4 §6.3.1.4: "1: Invalid User" and "If task status ID not equal to 0, then means
+    this task not received by device."
 
     Submits, with a wrong password, a task of three SMS to the user's numbers from a registered
     port (if a faulty device took it, its SMS go only to those numbers and are removed at the end).
@@ -87,7 +94,8 @@ def test_refused_send_queues_nothing(check, ejoin, conformance, sms_tasks):
     codes = [status_code(s.get("status")) for s in statuses]
     check.expect(
         refused(resp) and all(c == 1 for c in codes),
-        f"post_sms with a wrong password: HTTP {resp.status}, task statuses {[s.get('status') for s in statuses]}",
+        f"post_sms with a wrong password: HTTP {resp.status}, "
+        f"task statuses {[s.get('status') for s in statuses]}",
         requirement="EJ-SMS-TASK-STATUS-1-INVALID-USER",
     )
     queued = queued_tids(ejoin, sms_tasks.port)

@@ -28,8 +28,11 @@ def _statuses(resp) -> list[dict]:
     "EJ-SMS-SEND-RESPONSE-CONTENT-TYPE",
 )
 def test_valid_tasks_are_answered_0_ok_each(check, ejoin, sms_tasks):
-    """gateway-2.4 §6.3.1.4: "code: 200 ... reason: OK ... type: task-status ... status: the status
-    array of the tasks, the format is {"tid": tid, "status": "code text"}" and "0 OK".
+    """gateway-2.4 §6.2: "POST request can be used to ... send more that one SMS in a request
+    message"; §6.3.1.4: "Task sending is a JSON array composed by one or more task send status,
+    Parameter "Content-Type" in HTTP head should set to "application/json;charset=utf-8"", with
+    the sample {"code": 200, "reason": "OK", "type": "task-status", "status": [{"tid": tid_1,
+    "status": "0 OK"}, ...]} and "tid | Int | Task ID | None | Y".
 
     Submits two well-formed tasks (one SMS each, to the user's numbers) in one request.  SHOULD:
     the answer's Content-Type is application/json; charset=utf-8.
@@ -50,10 +53,14 @@ def test_valid_tasks_are_answered_0_ok_each(check, ejoin, sms_tasks):
         requirement="EJ-SMS-SEND-RESPONSE-CODE-200",
     )
     check.schema(
-        POST_SMS_RESPONSE, resp.data, requirement=("EJ-SMS-SEND-RESPONSE-STATUS-PER-TASK", "EJ-SMS-TASK-STATUS-FORMAT")
+        POST_SMS_RESPONSE,
+        resp.data,
+        requirement=("EJ-SMS-SEND-RESPONSE-STATUS-PER-TASK", "EJ-SMS-TASK-STATUS-FORMAT"),
     )
     check.expect(
-        data.get("type") == "task-status", f"type {data.get('type')!r}", requirement="EJ-SMS-SEND-RESPONSE-TYPE"
+        data.get("type") == "task-status",
+        f"type {data.get('type')!r}",
+        requirement="EJ-SMS-SEND-RESPONSE-TYPE",
     )
     statuses = _statuses(resp)
     echoed = [s.get("tid") for s in statuses]
@@ -64,7 +71,7 @@ def test_valid_tasks_are_answered_0_ok_each(check, ejoin, sms_tasks):
     )
     check.expect(
         bool(statuses) and all(s.get("status") == "0 OK" for s in statuses),
-        f"statuses {[s.get('status') for s in statuses]!r} (want \"0 OK\" each)",
+        f'statuses {[s.get("status") for s in statuses]!r} (want "0 OK" each)',
         requirement="EJ-SMS-TASK-STATUS-0-OK",
     )
 
@@ -82,7 +89,7 @@ def _one_bad_task(check, ejoin, task: dict, want: int, what: str) -> None:
 
 @pytest.mark.requirement("EJ-SMS-TASK-STATUS-8-SMS-EXPECTED")
 def test_task_without_sms_is_answered_8(check, ejoin, sms_tasks):
-    """gateway-2.4 §6.3.1.4: "8 SMS expected"; §6.3.1.3: "sms: SMS content ... Required: Y".
+    """gateway-2.4 §6.3.1.4: "8: SMS expected"; §6.3.1.3: "sms | string | SMS content | None | Y".
 
     Submits one task with tid, to and from, and no sms.
     """
@@ -93,7 +100,8 @@ def test_task_without_sms_is_answered_8(check, ejoin, sms_tasks):
 
 @pytest.mark.requirement("EJ-SMS-TASK-STATUS-9-TO-EXPECTED")
 def test_task_without_to_is_answered_9(check, ejoin, sms_tasks):
-    """gateway-2.4 §6.3.1.4: "9 TO expected"; §6.3.1.3: "to: Recipients' numbers ... Required: Y".
+    """gateway-2.4 §6.3.1.4: "9: TO expected"; §6.3.1.3: "to | string | one or more ... recipients |
+    None | Y".
 
     Submits one task with tid, sms and from, and no to.
     """
@@ -104,7 +112,7 @@ def test_task_without_to_is_answered_9(check, ejoin, sms_tasks):
 
 @pytest.mark.requirement("EJ-SMS-TASK-STATUS-11-TID-EXPECTED")
 def test_task_without_tid_is_answered_11(check, ejoin, sms_tasks):
-    """gateway-2.4 §6.3.1.4: "11 TID Expected"; §6.3.1.3: "tid: Task ID ... Required: Y".
+    """gateway-2.4 §6.3.1.4: "11: TID Expected"; §6.3.1.3: "tid | Int | Task ID | None | Y".
 
     Submits one task with to, sms and from, and no tid (a faulty device that takes it as tid 0
     gets that tid removed at the end).
@@ -117,7 +125,8 @@ def test_task_without_tid_is_answered_11(check, ejoin, sms_tasks):
 
 @pytest.mark.requirement("EJ-SMS-TASK-STATUS-2-INVALID-PORT")
 def test_task_from_a_port_the_device_lacks_is_answered_2(check, ejoin, sms_tasks, device_status):
-    """gateway-2.4 §6.3.1.4: "2 Invalid Port"; §6.3.1.3: "from: ... the sending port".
+    """gateway-2.4 §6.3.1.4: "2: Invalid Port"; §6.3.1.3: "from | String | Use','-'to assign more
+    than one port( from channel 1 )".
 
     Submits one task whose from names the port after the device's last one (max-ports + 1).
     """
@@ -129,7 +138,7 @@ def test_task_from_a_port_the_device_lacks_is_answered_2(check, ejoin, sms_tasks
 
 @pytest.mark.requirement("EJ-SMS-TASK-DUPLICATE-TID")
 def test_tid_already_in_use_is_answered_13(check, ejoin, sms_tasks):
-    """gateway-2.4 §6.3.1.4: "13 Duplicated TaskId".
+    """gateway-2.4 §6.3.1.4: "13: Duplicated TaskId".
 
     Submits, in one request, a task and a second task with the same tid: the first is taken (its
     tid is then in use), the second must be answered 13.

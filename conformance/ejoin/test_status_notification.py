@@ -9,7 +9,6 @@ the period is set to 0 again at the end (the API cannot read back the URL it rep
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,14 +50,17 @@ def _st_code(entry: dict[str, Any]) -> int | None:
     "EJ-STATUS-GET-STATUS-URL", "EJ-STATUS-GET-RESPONSE-IS-DEV-STATUS", "EJ-STATUS-URL-OPTIONAL"
 )
 def test_get_status_answers_a_dev_status(check, ejoin):
-    """gateway-2.4 §4.1.1: "http://host:port/goip_get_status.html?url=xxx&period=xxx&username=xxx
-    &password=xxx" and §6.4.1 (the answer is a dev-status); url is optional.
+    """gateway-2.4 §4.1.1: "Server can send a GET request to get the status on device by below
+    URL: http://host:port/goip_get_status.html?url=xxx&period=0"; §4.1.2: "Url | Specific the
+    report URL | None | N"; the answer is a dev-status (§6.4.1, erratum E-EJ-GETSTATUS-RESPONSE).
 
     Sends goip_get_status with credentials only (no url, no period).
     """
     resp = ejoin.get_status()
     check.expect(resp.status == 200, f"HTTP {resp.status}", requirement="EJ-STATUS-GET-STATUS-URL")
-    check.schema("ejoin/goip_get_status.response", resp.data, requirement="EJ-STATUS-GET-RESPONSE-IS-DEV-STATUS")
+    check.schema(
+        "ejoin/goip_get_status.response", resp.data, requirement="EJ-STATUS-GET-RESPONSE-IS-DEV-STATUS"
+    )
     check.expect(
         isinstance(resp.data, dict) and resp.data.get("type") == "dev-status",
         f"goip_get_status without url answered: {resp.json_error or resp.text[:200]}",
@@ -73,13 +75,16 @@ def test_get_status_answers_a_dev_status(check, ejoin):
     "EJ-STATUS-DEVSTATUS-ONE-ENTRY-PER-PORT",
 )
 def test_dev_status_names_the_device_and_lists_every_port_once(check, ejoin, conformance):
-    """gateway-2.4 §4.1.3: "type: dev-status ... mac: device MAC address, e.g. 00-30-f1-01-02-03
-    ... max-ports: max port number of device ... status: array of port status"; without all_sims
-    "only the current card of each port" is reported: one entry per port.
+    """gateway-2.4 §4.1.3: "Type | String | Message type. | None | Y (dev-status)", "mac | String |
+    Device MAC. | None | Y" (sample "00-30-f1-01-02-03"), "max-ports | Int | Total ports of device.
+    | None | Y", "Dev-status message ... is a JSON array string that comprised of ports status":
+    without all_sims, one entry per port.
     """
     data = ejoin.get_status().data
     data = data if isinstance(data, dict) else {}
-    check.expect(data.get("type") == "dev-status", f"type {data.get('type')!r}", requirement="EJ-STATUS-DEVSTATUS-TYPE")
+    check.expect(
+        data.get("type") == "dev-status", f"type {data.get('type')!r}", requirement="EJ-STATUS-DEVSTATUS-TYPE"
+    )
     mac = data.get("mac")
     check.expect(
         isinstance(mac, str) and bool(MAC_RE.match(mac)),
@@ -106,8 +111,8 @@ def test_dev_status_names_the_device_and_lists_every_port_once(check, ejoin, con
 
 @pytest.mark.requirement("EJ-STATUS-ALL-SLOTS", "EJ-STATUS-ALL-SIMS")
 def test_all_slots_and_all_sims_widen_the_report(check, ejoin):
-    """gateway-2.4 §4.1.2: "all_sims: ... 1: report the status of all SIM cards" and "all_slots:
-    1: report all card slots, including the slot without card".
+    """gateway-2.4 §4.1.2: "all_sims | Get all the card status | 0 | N | 0: disable 1: enable" and
+    "all_slots | Get the status of all card slots | 0 | N | 0: disable 1: enable".
 
     Asks goip_get_status with all_slots=1 (every port x slot once) and with all_sims=1 (every card
     present in a slot, i.e. the all_slots entries whose st is not 0 No SIM card).
@@ -133,7 +138,8 @@ def test_all_slots_and_all_sims_widen_the_report(check, ejoin):
     check.expect(
         listed == with_card,
         f"all_sims=1 listed {len(listed)} cards, the slots hold {len(with_card)}: "
-        f"missing {sorted(set(with_card) - set(listed))[:8]}, extra {sorted(set(listed) - set(with_card))[:8]}",
+        f"missing {sorted(set(with_card) - set(listed))[:8]}, "
+        f"extra {sorted(set(listed) - set(with_card))[:8]}",
         requirement="EJ-STATUS-ALL-SIMS",
     )
 
@@ -155,7 +161,9 @@ def status_feed(ejoin, receiver, timers) -> Iterator[StatusFeed]:
     after = mark
     for _ in range(2):
         try:
-            push = receiver.wait_for("dev-status", device=DEVICE, after=after, timeout=timers.status_push_wait)
+            push = receiver.wait_for(
+                "dev-status", device=DEVICE, after=after, timeout=timers.status_push_wait
+            )
         except WaitTimeoutError:
             feed.problem = f"no dev-status push within {timers.status_push_wait:.1f} s"
             break
@@ -172,8 +180,9 @@ def status_feed(ejoin, receiver, timers) -> Iterator[StatusFeed]:
     "EJ-STATUS-DEVSTATUS-SCHEMA",
 )
 def test_dev_status_is_pushed_to_the_url_every_period(check, status_feed):
-    """gateway-2.4 §4.1.2: "url: the URL to receive status report" and §4.1.3: "Device send
-    'dev-status' to server periodically", by HTTP POST.
+    """gateway-2.4 §4: "This device will send a HTTP POST request which include the device running
+    status information to the SMS server when ... Community period expired"; §4.1.2: "Url |
+    Specific the report URL"; §4.1.3: "Device send 'dev-status' to server periodically."
 
     Sets url (the suite's receiver) and period, then waits for two dev-status pushes.
     """
@@ -184,7 +193,9 @@ def test_dev_status_is_pushed_to_the_url_every_period(check, status_feed):
         requirement=("EJ-STATUS-REPORT-URL-SET-BY-GET", "EJ-STATUS-DEVSTATUS-PERIODIC"),
     )
     if not status_feed.pushes:
-        check.fail("no dev-status push to grade", requirement=("EJ-STATUS-PUSH-POST", "EJ-STATUS-DEVSTATUS-SCHEMA"))
+        check.fail(
+            "no dev-status push to grade", requirement=("EJ-STATUS-PUSH-POST", "EJ-STATUS-DEVSTATUS-SCHEMA")
+        )
     for push in status_feed.pushes:
         check.attach_push(f"dev-status #{push.id}", push.body)
         check.expect(push.method == "POST", f"pushed by {push.method}", requirement="EJ-STATUS-PUSH-POST")
@@ -195,7 +206,7 @@ def test_dev_status_is_pushed_to_the_url_every_period(check, status_feed):
 
 @pytest.mark.requirement("EJ-STATUS-REPORT-URL-SET-BY-GET", "EJ-STATUS-DEVSTATUS-SEQ-INCREASES")
 def test_dev_status_seq_increases(check, status_feed):
-    """gateway-2.4 §4.1.3: "seq: the sequence number of the message, an int starting from 1" —
+    """gateway-2.4 §4.1.3: "seq | Int | Device status message sequence number, start from 1." —
     each push has a larger seq than the one before."""
     seqs = [(p.parsed or {}).get("seq") if isinstance(p.parsed, dict) else None for p in status_feed.pushes]
     if len(seqs) < 2:
@@ -210,7 +221,8 @@ def test_dev_status_seq_increases(check, status_feed):
 
 @pytest.mark.requirement("EJ-STATUS-PERIOD-MINIMUM-60")
 def test_period_below_60_is_not_used(check, status_feed, timers):
-    """gateway-2.4 §4.1.2: "period: ... the minimum value is 60, the unit is second".
+    """gateway-2.4 §4.1.2: "Period | ... >0:Report status according to the specified report
+    period,the minimum value is 60,the unit is second".
 
     The feed asked for a 30 s period: two consecutive pushes must be at least 60 s apart.
     """
@@ -232,11 +244,11 @@ def test_period_below_60_is_not_used(check, status_feed, timers):
     "EJ-STATUS-PORTSTATUS-TYPE",
     "EJ-STATUS-PORTSTATUS-SCHEMA",
 )
-def test_port_status_is_pushed_when_a_port_changes(
+def test_port_status_is_pushed_when_a_port_changes(  # noqa: PLR0917 (pytest fixtures)
     check, ejoin, conformance, receiver, timers, status_feed, restore
 ):
-    """gateway-2.4 §4.1.4: "When port status changed, device will send port status to server
-    immediately" with "type: port-status".
+    """gateway-2.4 §4.1.4: "Any one port status changed, device will send 'port-status' message to
+    server immediately." (sample: "type": "port-status").
 
     Locks a registered port that neither sends the suite's SMS nor owns a user's number (unlocked
     again at the end) and waits, for no longer than the network grace, for its port-status.
@@ -244,9 +256,7 @@ def test_port_status_is_pushed_when_a_port_changes(
     data = ejoin.get_status().data
     numbers = set(conformance.phone_numbers)
     candidates = [
-        port_number(e.get("port"))
-        for e in _entries(data)
-        if _st_code(e) == 3 and e.get("sn") not in numbers
+        port_number(e.get("port")) for e in _entries(data) if _st_code(e) == 3 and e.get("sn") not in numbers
     ]
     candidates = [p for p in candidates if p is not None]
     if len(candidates) < 2:
@@ -257,7 +267,9 @@ def test_port_status_is_pushed_when_a_port_changes(
     ejoin.command("lock", str(port))
     try:
         push = receiver.wait_for(
-            lambda m: port_number((m.parsed or {}).get("port") if isinstance(m.parsed, dict) else None) == port,
+            lambda m: (
+                port_number((m.parsed or {}).get("port") if isinstance(m.parsed, dict) else None) == port
+            ),
             type="port-status",
             device=DEVICE,
             after=mark,
@@ -277,7 +289,7 @@ def test_port_status_is_pushed_when_a_port_changes(
 
 @pytest.mark.requirement("EJ-STATUS-PERIOD-ZERO-CANCELS")
 def test_period_zero_cancels_the_reports(check, ejoin, receiver, timers, status_feed):
-    """gateway-2.4 §4.1.2: "period: ... 0: cancel the status report".
+    """gateway-2.4 §4.1.2: "Period | ... 0:cancel status report".
 
     Sets period=0 and watches the receiver for one and a half report periods: no dev-status may
     arrive.

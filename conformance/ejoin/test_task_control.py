@@ -27,6 +27,12 @@ def _queue_wait(timers: Any, sms: int) -> float:
     return timers.wait(timers.send_timeout * sms)
 
 
+def _left_queue(ejoin: Any, port: int, tid: int) -> bool:
+    """goip_get_tasks no longer lists ``tid`` on ``port`` (False while the queue is unreadable)."""
+    queue = queued_tids(ejoin, port)
+    return queue is not None and tid not in queue
+
+
 def _submit(check: Any, ejoin: Any, tasks: list[dict[str, Any]]) -> None:
     resp = ejoin.post_sms(tasks)
     data = resp.data if isinstance(resp.data, dict) else {}
@@ -44,8 +50,9 @@ def _submit(check: Any, ejoin: Any, tasks: list[dict[str, Any]]) -> None:
     "EJ-TASK-RESUMED-SENT",
 )
 def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
-    """gateway-2.4 §6.3.3: "Pause the SMS tasks that still waiting in the send queue"; §6.3.6.3:
-    "state: 0: normal, 1: suspended"; §6.3.4: "Resume the paused SMS tasks".
+    """gateway-2.4 §6.2.4: "When a SMS task is still waiting to be sent in the send queue, one or
+    more SMS can be paused."; §6.3.6: "State | Int | Task status: 0 - normal, 1 - suspended.";
+    §6.2.5: "Resume the sending of one or more suspended SMS tasks."
 
     Queues a blocker, a task T and a sentinel S on one port; pauses T; once S (queued after T) has
     left the queue, T must still be listed with state 1; after resume, state 0, and it is sent.
@@ -67,36 +74,39 @@ def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
     )
     queue = queued_tids(ejoin, port) or {}
     check.expect(
-        queue.get(tid) == 1, f"goip_get_tasks shows the paused tid {tid} as {queue.get(tid)!r}",
+        queue.get(tid) == 1,
+        f"goip_get_tasks shows the paused tid {tid} as {queue.get(tid)!r}",
         requirement="EJ-TASK-PAUSED-STATE-1",
     )
     wait_until(
-        lambda: sentinel["tid"] not in (queued_tids(ejoin, port) or {sentinel["tid"]: 0}),
+        lambda: _left_queue(ejoin, port, sentinel["tid"]),
         _queue_wait(timers, BLOCKER_SMS + 1),
         poll_interval(timers),
     )
     drained = queued_tids(ejoin, port) or {}
     if sentinel["tid"] in drained:
-        check.fail("the task queued after the paused one did not leave the queue", requirement="EJ-TASK-PAUSED-NOT-SENT")
+        check.fail(
+            "the task queued after the paused one did not leave the queue",
+            requirement="EJ-TASK-PAUSED-NOT-SENT",
+        )
     else:
         check.expect(
             drained.get(tid) == 1,
-            f"the paused tid {tid} is {'gone (sent)' if tid not in drained else f'in state {drained[tid]!r}'} "
+            f"the paused tid {tid} is "
+            f"{'gone (sent)' if tid not in drained else f'in state {drained[tid]!r}'} "
             "once the task queued after it was sent",
             requirement="EJ-TASK-PAUSED-NOT-SENT",
         )
     resp = ejoin.resume_sms([tid])
     check.schema("ejoin/goip_resume_sms.response", resp.data, requirement="EJ-TASK-RESUME-RESPONSE")
     check.expect(
-        isinstance(resp.data, dict) and resp.data.get("code") == 200 and status_code(_results(resp).get(tid)) == 0,
+        isinstance(resp.data, dict)
+        and resp.data.get("code") == 200
+        and status_code(_results(resp).get(tid)) == 0,
         f"resume of tid {tid} answered {resp.text[:200]}",
         requirement="EJ-TASK-RESUME-RESPONSE",
     )
-    sent = wait_until(
-        lambda: (q := queued_tids(ejoin, port)) is not None and tid not in q,
-        _queue_wait(timers, 1),
-        poll_interval(timers),
-    )
+    sent = wait_until(lambda: _left_queue(ejoin, port, tid), _queue_wait(timers, 1), poll_interval(timers))
     check.expect(bool(sent), f"the resumed tid {tid} is still queued", requirement="EJ-TASK-RESUMED-SENT")
 
 
@@ -104,8 +114,8 @@ def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
     "EJ-TASK-REMOVE-RESPONSE", "EJ-TASK-REMOVE-ONLY-WAITING", "EJ-TASK-REMOVED-NEVER-SENT"
 )
 def test_removed_task_leaves_the_queue(check, ejoin, sms_tasks):
-    """gateway-2.4 §6.3.5: "Delete the SMS tasks that still waiting in the send queue"; the removed
-    task is never sent, so goip_get_tasks no longer lists it.
+    """gateway-2.4 §6.2.6: "Delete one or more SMS tasks waiting to be sent in the send queue.";
+    §6.2.7: goip_get_tasks lists "the SMS task waiting to be sent", so no longer the removed one.
 
     Queues a blocker and a task R on one port, removes R while the blocker is sending.
     """
@@ -115,7 +125,9 @@ def test_removed_task_leaves_the_queue(check, ejoin, sms_tasks):
     resp = ejoin.remove_sms([tid])
     check.schema("ejoin/goip_remove_sms.response", resp.data, requirement="EJ-TASK-REMOVE-RESPONSE")
     check.expect(
-        isinstance(resp.data, dict) and resp.data.get("code") == 200 and status_code(_results(resp).get(tid)) == 0,
+        isinstance(resp.data, dict)
+        and resp.data.get("code") == 200
+        and status_code(_results(resp).get(tid)) == 0,
         f"remove of the waiting tid {tid} answered {resp.text[:200]}",
         requirement=("EJ-TASK-REMOVE-RESPONSE", "EJ-TASK-REMOVE-ONLY-WAITING"),
     )
@@ -129,13 +141,18 @@ def test_removed_task_leaves_the_queue(check, ejoin, sms_tasks):
 
 @pytest.mark.requirement("EJ-TASK-UNKNOWN-TID-NONZERO")
 def test_unknown_tid_gets_a_nonzero_result(check, ejoin, new_tid):
-    """gateway-2.4 §6.3.3.4: "results: ... status: the status of the task" — a tid the device does
-    not hold cannot be paused, resumed or removed, so its result is not "0 OK".
+    """gateway-2.4 §6.3.3: "If task status ID not equal to 0, then means this task not received by
+    device." — a tid the device does not hold cannot be paused, resumed or removed, so its result
+    is not "0 OK" (SHOULD).
 
     Pauses, resumes and removes a fresh tid that was never submitted.
     """
     tid = new_tid()
-    for name, call in (("pause", ejoin.pause_sms), ("resume", ejoin.resume_sms), ("remove", ejoin.remove_sms)):
+    for name, call in (
+        ("pause", ejoin.pause_sms),
+        ("resume", ejoin.resume_sms),
+        ("remove", ejoin.remove_sms),
+    ):
         got = _results(call([tid])).get(tid)
         check.expect(
             status_code(got) not in (0, None),
@@ -145,8 +162,8 @@ def test_unknown_tid_gets_a_nonzero_result(check, ejoin, new_tid):
 
 @pytest.mark.requirement("EJ-TASK-QUERY-RESPONSE", "EJ-TASK-QUERY-TASK-NUM", "EJ-TASK-QUERY-TOTAL-NUM")
 def test_get_tasks_pages_the_queue(check, ejoin, sms_tasks):
-    """gateway-2.4 §6.3.6.3: "total_num: total number of the tasks ... task_num: the number of the
-    tasks in this response", at most num.
+    """gateway-2.4 §6.3.6: "Total_num | Int | The number of tasks.", "Task_num | Int | Query the
+    number of tasks returned.", "Num | The number of Request messages."
 
     Queues a blocker and two tasks on one port, then asks for pages of one task.
     """
