@@ -13,8 +13,13 @@ from typing import Any
 import pytest
 from ejoin_support import poll_interval, queued_tids, status_code, wait_until
 
-#: SMS of the blocker task: long enough to pause or remove the tasks behind it in time.
+#: SMS of the blocker task, sent half a send timeout apart (intvl): the port stays busy long enough
+#: to pause or remove the tasks queued behind it.
 BLOCKER_SMS = 2
+
+
+def _blocker(sms_tasks: Any, timers: Any) -> dict[str, Any]:
+    return sms_tasks.task(BLOCKER_SMS, intvl=str(int(timers.send_timeout * 500)))
 
 
 def _results(resp: Any) -> dict[int, Any]:
@@ -23,7 +28,8 @@ def _results(resp: Any) -> dict[int, Any]:
 
 
 def _queue_wait(timers: Any, sms: int) -> float:
-    """How long ``sms`` SMS may take to leave a port's queue: each within the send timeout."""
+    """How long ``sms`` SMS (or the blocker's intervals) may take to leave a port's queue: each
+    within the send timeout."""
     return timers.wait(timers.send_timeout * sms)
 
 
@@ -57,7 +63,7 @@ def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
     Queues a blocker, a task T and a sentinel S on one port; pauses T; once S (queued after T) has
     left the queue, T must still be listed with state 1; after resume, state 0, and it is sent.
     """
-    blocker, paused, sentinel = sms_tasks.task(BLOCKER_SMS), sms_tasks.task(), sms_tasks.task()
+    blocker, paused, sentinel = _blocker(sms_tasks, timers), sms_tasks.task(), sms_tasks.task()
     _submit(check, ejoin, [blocker, paused, sentinel])
     tid, port = paused["tid"], sms_tasks.port
     resp = ejoin.pause_sms([tid])
@@ -80,7 +86,7 @@ def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
     )
     wait_until(
         lambda: _left_queue(ejoin, port, sentinel["tid"]),
-        _queue_wait(timers, BLOCKER_SMS + 1),
+        _queue_wait(timers, 2 * BLOCKER_SMS + 1),
         poll_interval(timers),
     )
     drained = queued_tids(ejoin, port) or {}
@@ -113,13 +119,13 @@ def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
 @pytest.mark.requirement(
     "EJ-TASK-REMOVE-RESPONSE", "EJ-TASK-REMOVE-ONLY-WAITING", "EJ-TASK-REMOVED-NEVER-SENT"
 )
-def test_removed_task_leaves_the_queue(check, ejoin, sms_tasks):
+def test_removed_task_leaves_the_queue(check, ejoin, sms_tasks, timers):
     """gateway-2.4 §6.2.6: "Delete one or more SMS tasks waiting to be sent in the send queue.";
     §6.2.7: goip_get_tasks lists "the SMS task waiting to be sent", so no longer the removed one.
 
     Queues a blocker and a task R on one port, removes R while the blocker is sending.
     """
-    blocker, removed = sms_tasks.task(BLOCKER_SMS), sms_tasks.task()
+    blocker, removed = _blocker(sms_tasks, timers), sms_tasks.task()
     _submit(check, ejoin, [blocker, removed])
     tid = removed["tid"]
     resp = ejoin.remove_sms([tid])
@@ -161,13 +167,13 @@ def test_unknown_tid_gets_a_nonzero_result(check, ejoin, new_tid):
 
 
 @pytest.mark.requirement("EJ-TASK-QUERY-RESPONSE", "EJ-TASK-QUERY-TASK-NUM", "EJ-TASK-QUERY-TOTAL-NUM")
-def test_get_tasks_pages_the_queue(check, ejoin, sms_tasks):
+def test_get_tasks_pages_the_queue(check, ejoin, sms_tasks, timers):
     """gateway-2.4 §6.3.6: "Total_num | Int | The number of tasks.", "Task_num | Int | Query the
     number of tasks returned.", "Num | The number of Request messages."
 
     Queues a blocker and two tasks on one port, then asks for pages of one task.
     """
-    tasks = [sms_tasks.task(BLOCKER_SMS), sms_tasks.task(), sms_tasks.task()]
+    tasks = [_blocker(sms_tasks, timers), sms_tasks.task(), sms_tasks.task()]
     _submit(check, ejoin, tasks)
     resp = ejoin.get_tasks(sms_tasks.port, pos=1, num=1)
     check.schema("ejoin/goip_get_tasks.response", resp.data, requirement="EJ-TASK-QUERY-RESPONSE")
