@@ -97,6 +97,20 @@ def media_type(content_type: str | None) -> tuple[str, dict[str, str]]:
     return main.strip().lower(), params
 
 
+_MEDIA_TYPES: dict[str | None, tuple[str, dict[str, str]]] = {}
+
+
+def _media_type(content_type: str | None) -> tuple[str, dict[str, str]]:
+    """:func:`media_type`, remembered for the few Content-Type values devices send (read-only result)."""
+    found = _MEDIA_TYPES.get(content_type)
+    if found is None:
+        found = media_type(content_type)
+        if len(_MEDIA_TYPES) >= 256:
+            _MEDIA_TYPES.clear()
+        _MEDIA_TYPES[content_type] = found
+    return found
+
+
 def _split_params(text: str) -> list[str]:
     """Split ``a=1; b="x;y"`` on semicolons outside quotes."""
     if '"' not in text:
@@ -129,7 +143,7 @@ def classify(
     headers: Mapping[str, str] | None = None,
 ) -> Classified:
     """Classify one push; raise :class:`PushRejected` (4xx) when it is not a message at all."""
-    media, params = media_type(content_type)
+    media, params = _media_type(content_type)
     if is_json_media(media):
         return classify_json(body)
     if media == "application/octet-stream":
