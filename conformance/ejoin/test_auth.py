@@ -77,18 +77,20 @@ def test_unknown_username_is_refused(check, ejoin, conformance):
 
 
 @pytest.mark.requirement("EJ-AUTH-REFUSAL-NO-SIDE-EFFECT", "EJ-SMS-TASK-STATUS-1-INVALID-USER")
-def test_refused_send_queues_nothing(check, ejoin, conformance, sms_tasks):
+def test_refused_send_queues_nothing(check, ejoin, conformance, sms_tasks, timers):
     """gateway-2.4 §6.3.1.4: "1: Invalid User" and "If task status ID not equal to 0, then means
     this task not received by device."
 
-    Submits, with a wrong password, a task of three SMS to the user's numbers from a registered
-    port (if a faulty device took it, its SMS go only to those numbers and are removed at the end).
+    Submits, with a wrong password, a task of three SMS half a send timeout apart to the user's
+    numbers from a registered port (a faulty device that took it would still hold it when asked;
+    its SMS go only to those numbers and the rest are removed at the end).
     Every task must be answered "1 Invalid User" (or the request refused as a whole), and the tid
     must not show up in goip_get_tasks.
     """
-    task = sms_tasks.task(recipients=3)
+    task = sms_tasks.task(recipients=3, intvl=str(int(timers.send_timeout * 500)))
     with _client(conformance, ejoin, conformance.username, "smsgw-not-the-password") as wrong:
         resp = wrong.post_sms([task])
+    check.schema("ejoin/goip_post_sms.response", resp.data, requirement="EJ-SMS-TASK-STATUS-1-INVALID-USER")
     data = resp.data if isinstance(resp.data, dict) else {}
     statuses = [s for s in data.get("status") or [] if isinstance(s, dict)]
     codes = [status_code(s.get("status")) for s in statuses]

@@ -190,3 +190,42 @@ def test_get_tasks_pages_the_queue(check, ejoin, sms_tasks, timers):
         f"total_num {total!r} with at least {len(tasks) - 1} of the check's tasks still queued",
         requirement="EJ-TASK-QUERY-TOTAL-NUM",
     )
+
+
+def _json_media_type(resp: Any) -> bool:
+    media, _, params = resp.headers.get("content-type", "").partition(";")
+    charset = params.strip().lower().removeprefix("charset=") if "charset=" in params.lower() else "utf-8"
+    return media.strip().lower() == "application/json" and charset.strip('"') == "utf-8"
+
+
+@pytest.mark.requirement(
+    "EJ-TASK-PAUSE-CONTENT-TYPE",
+    "EJ-TASK-RESUME-CONTENT-TYPE",
+    "EJ-TASK-REMOVE-CONTENT-TYPE",
+    "EJ-TASK-QUERY-CONTENT-TYPE",
+    "EJ-TASK-PAUSE-RESPONSE",
+    "EJ-TASK-RESUME-RESPONSE",
+    "EJ-TASK-REMOVE-RESPONSE",
+    "EJ-TASK-QUERY-RESPONSE",
+)
+def test_task_control_answers_are_json(check, ejoin, new_tid):
+    """gateway-2.4 §6.3.3-§6.3.6: "The body of the query response is a JSON format string" and
+    "Parameter "Content-Type" in HTTP head should set to "application/json; charset=utf-8"".
+
+    Pauses, resumes and removes a tid that was never submitted (changes nothing) and lists the
+    queue of port 1; every answer must be JSON of its message format, served as application/json.
+    """
+    tid = new_tid()
+    for name, resp in (
+        ("PAUSE", ejoin.pause_sms([tid])),
+        ("RESUME", ejoin.resume_sms([tid])),
+        ("REMOVE", ejoin.remove_sms([tid])),
+        ("QUERY", ejoin.get_tasks(1)),
+    ):
+        check.expect(
+            _json_media_type(resp),
+            f"{resp.exchange.title}: Content-Type {resp.headers.get('content-type')!r}",
+            requirement=f"EJ-TASK-{name}-CONTENT-TYPE",
+        )
+        schema = "goip_get_tasks" if name == "QUERY" else f"goip_{name.lower()}_sms"
+        check.schema(f"ejoin/{schema}.response", resp.data, requirement=f"EJ-TASK-{name}-RESPONSE")
