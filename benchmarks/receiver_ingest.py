@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         help="normative dev-status (PASS) or the documents' example form (NON-STRICT)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--server-cpu", type=int, help="CPU of both servers (default: the first allowed); the client: another"
+    )
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cpu", type=int, help=argparse.SUPPRESS)
@@ -138,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         document["max-slot"] = int(document.pop("max-slots"))
     body = orjson.dumps(document)
     cpus = sorted(os.sched_getaffinity(0))
-    server_cpu, client_cpu = (cpus[0], cpus[1]) if len(cpus) > 1 else (cpus[0], cpus[0])
+    server_cpu = args.server_cpu if args.server_cpu is not None else cpus[0]
+    client_cpu = next((c for c in cpus if c != server_cpu), server_cpu)
     work = Path(tempfile.mkdtemp(prefix="smsgw-bench-"))
     processes: list[subprocess.Popen[bytes]] = []
     try:
