@@ -124,6 +124,13 @@ D_TASK_STATUS_TYPE = defect(
 D_TASK_RESULTS_MISSING = defect(
     "defect.task-results-missing", "pause/resume/remove answers lack the results array"
 )
+D_STATUS_PUSH_GBK = defect(
+    "defect.status-push-charset-gbk", "dev-status and port-status pushes declare charset=gbk, not utf-8"
+)
+D_GET_TASKS_PORT_IGNORED = defect(
+    "defect.get-tasks-port-ignored", "goip_get_tasks lists the tasks of every port"
+)
+D_GET_TASKS_REVERSED = defect("defect.get-tasks-reversed", "goip_get_tasks lists the newest task first")
 D_STATS_COUNT_WRONG = defect("defect.stats-count-wrong", "statistics count is not the number of stats items")
 
 PORT_STATUS_CT = JSON_CT
@@ -715,7 +722,12 @@ class Device:
             return self._bad(op_name, "Invalid Port", empty)
         if pos is None or pos < 0 or num is None or num < 0:
             return self._bad(op_name, "pos and num must be integers >= 0", empty)
-        waiting = self.tasks.waiting(port)
+        if self.switches.on(D_GET_TASKS_PORT_IGNORED):
+            waiting = [t for p in range(1, self.n_ports + 1) for t in self.tasks.waiting(p)]
+        else:
+            waiting = self.tasks.waiting(port)
+        if self.switches.on(D_GET_TASKS_REVERSED):
+            waiting.reverse()
         tids = _tids_filter(request.body)
         if tids is not None:  # the optional {"tids": [...]} of §6.3.6.2 (E-EJ-GETTASKS-TIDS-BODY)
             waiting = [t for t in waiting if t.tid in tids]
@@ -888,14 +900,14 @@ class Device:
         if changed and self.status_url and not self.switches.on(D_PORT_STATUS_SILENT):
             for slot in changed:
                 entry = self.bank.entry(slot, self.switches, counters=self.profile.usage_counters)
-                pushes.append(Push.json("port-status", self.status_url, {"type": "port-status", **entry}))
+                pushes.append(self._status_push("port-status", {"type": "port-status", **entry}))
         if (
             self.status_url
             and now >= self.next_dev_status
             and self.period > 0
             and not self.switches.on(D_DEV_STATUS_NOT_PUSHED)
         ):
-            pushes.append(Push.json("dev-status", self.status_url, self.dev_status()))
+            pushes.append(self._status_push("dev-status", self.dev_status()))
             self.next_dev_status = now + self.period
         pushes.extend(self._sent_pushes)
         self._sent_pushes.clear()
@@ -908,6 +920,12 @@ class Device:
             for push in pushes:
                 self.history.append({"kind": push.kind, "url": redact_url(push.url), "payload": push.payload})
         return pushes
+
+    def _status_push(self, kind: str, payload: dict[str, Any]) -> Push:
+        push = Push.json(kind, self.status_url or "", payload)
+        if self.switches.on(D_STATUS_PUSH_GBK):
+            return replace(push, content_type="application/json; charset=gbk")
+        return push
 
     def next_due(self) -> float:
         """Earliest device time at which :meth:`advance` has something to do (a hint for tickers)."""
