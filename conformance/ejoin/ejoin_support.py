@@ -47,6 +47,15 @@ def port_number(name: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def json_media_type(content_type: str | None) -> bool:
+    """``application/json``, with ``charset=utf-8`` if it names a charset (the documents' header)."""
+    media, _, params = (content_type or "").partition(";")
+    charset = "utf-8"
+    if "charset=" in params.lower():
+        charset = params.lower().split("charset=", 1)[1].split(";")[0].strip().strip('"')
+    return media.strip().lower() == "application/json" and charset == "utf-8"
+
+
 def refused(resp: Any, success: int = 200) -> bool:
     """The device refused the request: an HTTP error status, or a result code other than success."""
     if resp.status >= 400:

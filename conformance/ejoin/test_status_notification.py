@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from ejoin_support import port_number
+from ejoin_support import json_media_type, port_number
 
 from smsgw.receiver import WaitTimeoutError
 
@@ -178,11 +178,13 @@ def status_feed(ejoin, receiver, timers) -> Iterator[StatusFeed]:
     "EJ-STATUS-DEVSTATUS-PERIODIC",
     "EJ-STATUS-PUSH-POST",
     "EJ-STATUS-DEVSTATUS-SCHEMA",
+    "EJ-STATUS-DEVSTATUS-CONTENT-TYPE",
 )
 def test_dev_status_is_pushed_to_the_url_every_period(check, status_feed):
     """gateway-2.4 §4: "This device will send a HTTP POST request which include the device running
     status information to the SMS server when ... Community period expired"; §4.1.2: "Url |
-    Specific the report URL"; §4.1.3: "Device send 'dev-status' to server periodically."
+    Specific the report URL"; §4.1.3: "Device send 'dev-status' to server periodically." and
+    "Parameter Content-Type in HTTP head should set to "application/json; charset=utf-8"".
 
     Sets url (the suite's receiver) and period, then waits for two dev-status pushes.
     """
@@ -194,12 +196,22 @@ def test_dev_status_is_pushed_to_the_url_every_period(check, status_feed):
     )
     if not status_feed.pushes:
         check.fail(
-            "no dev-status push to grade", requirement=("EJ-STATUS-PUSH-POST", "EJ-STATUS-DEVSTATUS-SCHEMA")
+            "no dev-status push to grade",
+            requirement=(
+                "EJ-STATUS-PUSH-POST",
+                "EJ-STATUS-DEVSTATUS-SCHEMA",
+                "EJ-STATUS-DEVSTATUS-CONTENT-TYPE",
+            ),
         )
     for push in status_feed.pushes:
         check.attach_push(f"dev-status #{push.id}", push.body)
         check.expect(push.method == "POST", f"pushed by {push.method}", requirement="EJ-STATUS-PUSH-POST")
         check.schema("ejoin/dev-status.push", push.parsed, requirement="EJ-STATUS-DEVSTATUS-SCHEMA")
+        check.expect(
+            json_media_type(push.content_type),
+            f"dev-status pushed with Content-Type {push.content_type!r}",
+            requirement="EJ-STATUS-DEVSTATUS-CONTENT-TYPE",
+        )
         if isinstance(push.parsed, dict) and push.parsed.get("ver"):
             check.firmware(push.parsed["ver"])
 
@@ -243,12 +255,14 @@ def test_period_below_60_is_not_used(check, status_feed, timers):
     "EJ-STATUS-PORTSTATUS-ON-CHANGE",
     "EJ-STATUS-PORTSTATUS-TYPE",
     "EJ-STATUS-PORTSTATUS-SCHEMA",
+    "EJ-STATUS-PORTSTATUS-CONTENT-TYPE",
 )
 def test_port_status_is_pushed_when_a_port_changes(  # noqa: PLR0917 (pytest fixtures)
     check, ejoin, conformance, receiver, timers, status_feed, restore
 ):
     """gateway-2.4 §4.1.4: "Any one port status changed, device will send 'port-status' message to
-    server immediately." (sample: "type": "port-status").
+    server immediately." (sample: "type": "port-status"), "Parameter Content-Type in HTTP head
+    should set to "application/json; charset=utf-8"".
 
     Locks a registered port that neither sends the suite's SMS nor owns a user's number (unlocked
     again at the end) and waits, for no longer than the network grace, for its port-status.
@@ -285,6 +299,11 @@ def test_port_status_is_pushed_when_a_port_changes(  # noqa: PLR0917 (pytest fix
         requirement="EJ-STATUS-PORTSTATUS-TYPE",
     )
     check.schema("ejoin/port-status.push", push.parsed, requirement="EJ-STATUS-PORTSTATUS-SCHEMA")
+    check.expect(
+        json_media_type(push.content_type),
+        f"port-status pushed with Content-Type {push.content_type!r}",
+        requirement="EJ-STATUS-PORTSTATUS-CONTENT-TYPE",
+    )
 
 
 @pytest.mark.requirement("EJ-STATUS-PERIOD-ZERO-CANCELS")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ejoin_support import poll_interval, queued_tids, status_code, wait_until
+from ejoin_support import json_media_type, poll_interval, queued_tids, status_code, wait_until
 
 #: SMS of the blocker task, sent half a send timeout apart (intvl): the port stays busy long enough
 #: to pause or remove the tasks queued behind it.
@@ -166,12 +166,22 @@ def test_unknown_tid_gets_a_nonzero_result(check, ejoin, new_tid):
         )
 
 
-@pytest.mark.requirement("EJ-TASK-QUERY-RESPONSE", "EJ-TASK-QUERY-TASK-NUM", "EJ-TASK-QUERY-TOTAL-NUM")
-def test_get_tasks_pages_the_queue(check, ejoin, sms_tasks, timers):
+@pytest.mark.requirement(
+    "EJ-TASK-QUERY-RESPONSE",
+    "EJ-TASK-QUERY-TASK-NUM",
+    "EJ-TASK-QUERY-TOTAL-NUM",
+    "EJ-TASK-QUERY-PORT-FILTER",
+    "EJ-SMS-TASK-QUEUED-IN-ORDER",
+)
+def test_get_tasks_pages_the_queue(check, ejoin, sms_tasks, timers, device_status):
     """gateway-2.4 §6.3.6: "Total_num | Int | The number of tasks.", "Task_num | Int | Query the
-    number of tasks returned.", "Num | The number of Request messages."
+    number of tasks returned.", "Num | The number of Request messages.", "port | Send port.
+    Starting from 1 | None | Y", "Pos | The starting position of the request. ... The location of
+    this field is in the order of the submission of the message task order".
 
-    Queues a blocker and two tasks on one port, then asks for pages of one task.
+    Queues a blocker and two tasks on one port, asks for the second page of one task, lists the
+    whole queue (the check's tasks in submission order) and the queue of another port (none of
+    them).
     """
     tasks = [_blocker(sms_tasks, timers), sms_tasks.task(), sms_tasks.task()]
     _submit(check, ejoin, tasks)
@@ -190,12 +200,23 @@ def test_get_tasks_pages_the_queue(check, ejoin, sms_tasks, timers):
         f"total_num {total!r} with at least {len(tasks) - 1} of the check's tasks still queued",
         requirement="EJ-TASK-QUERY-TOTAL-NUM",
     )
-
-
-def _json_media_type(resp: Any) -> bool:
-    media, _, params = resp.headers.get("content-type", "").partition(";")
-    charset = params.strip().lower().removeprefix("charset=") if "charset=" in params.lower() else "utf-8"
-    return media.strip().lower() == "application/json" and charset.strip('"') == "utf-8"
+    mine = [t["tid"] for t in tasks]
+    queue = queued_tids(ejoin, sms_tasks.port) or {}
+    listed_mine = [tid for tid in queue if tid in mine]
+    check.expect(
+        len(listed_mine) >= 2 and listed_mine == [tid for tid in mine if tid in listed_mine],
+        f"goip_get_tasks lists the check's tasks as {listed_mine} (submitted {mine})",
+        requirement="EJ-SMS-TASK-QUEUED-IN-ORDER",
+    )
+    ports = device_status.get("max-ports")
+    other = sms_tasks.port % ports + 1 if isinstance(ports, int) and ports > 1 else sms_tasks.port + 1
+    elsewhere = queued_tids(ejoin, other)
+    check.expect(
+        elsewhere is not None and not set(elsewhere) & set(mine),
+        f"goip_get_tasks of port {other} lists tasks sent from port {sms_tasks.port}: "
+        f"{sorted(set(elsewhere or {}) & set(mine))}",
+        requirement="EJ-TASK-QUERY-PORT-FILTER",
+    )
 
 
 @pytest.mark.requirement(
@@ -223,7 +244,7 @@ def test_task_control_answers_are_json(check, ejoin, new_tid):
         ("QUERY", ejoin.get_tasks(1)),
     ):
         check.expect(
-            _json_media_type(resp),
+            json_media_type(resp.headers.get("content-type")),
             f"{resp.exchange.title}: Content-Type {resp.headers.get('content-type')!r}",
             requirement=f"EJ-TASK-{name}-CONTENT-TYPE",
         )
