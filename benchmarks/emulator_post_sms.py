@@ -7,7 +7,7 @@ Both servers are uvicorn (httptools, uvloop) subprocesses pinned to CPU 0: (a) t
 (``EmulatorApp`` over a gateway-2.4 ``Device``: auth, JSON parse, per-task validation, queueing,
 the task-status answer, its ticker running) and (b) a raw ASGI app that reads the body and answers
 a fixed task-status.  The load generator is this process on CPU 1: the raw asyncio HTTP/1.1
-keep-alive client of ``benchmarks.receiver_ingest`` (one request in flight per connection), each
+keep-alive client of ``benchmarks._loadgen`` (one request in flight per connection), each
 request with fresh tids.  Rounds alternate a/b in ABBA order; the report gives the median
 requests/s of each and the median of the per-round ratios a/b for single-task requests (a ratio
 per adjacent pair cancels the drift of a shared machine), and tasks/s accepted with 100-task

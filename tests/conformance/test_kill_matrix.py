@@ -5,7 +5,8 @@ exit 0), once with every quirk on (the vendors' own variants: NON-STRICT, never 
 once per defect of kills.yaml, with that defect switched on and only the checks of the
 requirements it must kill selected (``--requirements``): each listed requirement must FAIL.  Every
 run gets its own emulated device (clock 10x) and its own push receiver, so runs cannot mask each
-other and several run at once (most of a run waits on the emulated timers).  The kill rate is printed and recorded as a JUnit property.
+other and several run at once (most of a run waits on the emulated timers).  The kill rate is
+printed and recorded as a JUnit property.
 """
 
 from __future__ import annotations
