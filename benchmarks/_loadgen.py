@@ -14,6 +14,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,3 +140,43 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def serve_pinned(app: Any, ready_file: Path, cpu: int | None, **uvicorn_options: Any) -> None:
+    """Serve ``app`` on uvicorn (httptools, uvloop) on a free loopback port, pinned to ``cpu``.
+
+    Writes ``{"url", "pid"}`` to ``ready_file`` once listening (what :func:`start_server` waits for).
+    """
+    import socket
+
+    import uvicorn
+    import uvloop
+
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    options: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "http": "httptools",
+        "loop": "uvloop",
+    }
+    options.update(uvicorn_options)
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+
+    async def main() -> None:
+        async def announce() -> None:
+            while not server.started:
+                await asyncio.sleep(0.01)
+            tmp = ready_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"url": url, "pid": os.getpid()}))
+            tmp.replace(ready_file)
+
+        task = asyncio.create_task(announce())
+        await server.serve(sockets=[sock])
+        task.cancel()
+
+    uvloop.run(main())

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._loadgen import Conn as _Conn
-from benchmarks._loadgen import RoundStats
+from benchmarks._loadgen import RoundStats, serve_pinned
 from benchmarks._loadgen import start_server as _start
 from benchmarks._loadgen import stop_server as _stop
 
@@ -67,44 +67,15 @@ async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def serve(kind: str, ready_file: Path, cpu: int | None) -> None:
-    import socket
-
-    import uvicorn
-    import uvloop
-
     from smsgw.emulator.app import EmulatorApp, RecordingSink
     from smsgw.emulator.clock import ScaledClock
     from smsgw.emulator.device import Device, DeviceConfig
 
-    if cpu is not None:
-        os.sched_setaffinity(0, {cpu})
     app: Any = bare_app
     if kind == "emulator":
         device = Device(DeviceConfig(max_tasks=10_000_000, register_time=0.0), ScaledClock(1.0))
         app = EmulatorApp(device, RecordingSink())
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="on", http="httptools", loop="uvloop"
-        )
-    )
-
-    async def main() -> None:
-        async def announce() -> None:
-            while not server.started:
-                await asyncio.sleep(0.01)
-            tmp = ready_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"url": url, "pid": os.getpid()}))
-            tmp.replace(ready_file)
-
-        task = asyncio.create_task(announce())
-        await server.serve(sockets=[sock])
-        task.cancel()
-
-    uvloop.run(main())
+    serve_pinned(app, ready_file, cpu, lifespan="on")
 
 
 # -- load --------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ client is ``benchmarks._loadgen``. JSON goes to ``reports/bench/receiver_ingest.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import shutil
@@ -33,7 +32,14 @@ from typing import Any
 
 import orjson
 
-from benchmarks._loadgen import percentile, process_cpu_seconds, run_round, start_server, stop_server
+from benchmarks._loadgen import (
+    percentile,
+    process_cpu_seconds,
+    run_round,
+    serve_pinned,
+    start_server,
+    stop_server,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "reports" / "bench" / "receiver_ingest.json"
@@ -64,45 +70,11 @@ async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def serve_bare(ready_file: Path, cpu: int | None) -> None:
-    import socket
-
-    import uvicorn
-    import uvloop
-
-    if cpu is not None:
-        os.sched_setaffinity(0, {cpu})
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     # The receiver's uvicorn settings (smsgw.receiver.server), so that only the app differs.
-    server = uvicorn.Server(
-        uvicorn.Config(
-            bare_app,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            http="httptools",
-            loop="uvloop",
-            proxy_headers=False,
-            timeout_keep_alive=75,
-            timeout_graceful_shutdown=5,
-        )
-    )
-
-    async def main() -> None:
-        async def announce() -> None:
-            while not server.started:
-                await asyncio.sleep(0.01)
-            tmp = ready_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"url": url, "pid": os.getpid()}))
-            tmp.replace(ready_file)
-
-        task = asyncio.create_task(announce())
-        await server.serve(sockets=[sock])
-        task.cancel()
-
-    uvloop.run(main())
+    serve_pinned(
+        bare_app, ready_file, cpu,
+        lifespan="off", proxy_headers=False, timeout_keep_alive=75, timeout_graceful_shutdown=5,
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
