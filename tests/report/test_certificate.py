@@ -39,5 +39,6 @@ def test_html_is_self_contained_and_escaped(make_certificate: CertificateFactory
     assert "<script" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "NOT CONFORMANT" in text
+    assert re.search(r"on \d+ of \d+ applicable requirements checked", text), "coverage next to the verdict"
     assert "not covered by any check" in text
     assert 'href="#EJ-A-TWO"' in text
