@@ -437,49 +437,50 @@ class TaskBoard:
     def _unknown_tid_status(self) -> str:
         return OK if self.switches.on(D_UNKNOWN_TID_OK) else UNKNOWN_TID
 
-    def pause(self, tids: list[Any] | None) -> list[dict[str, Any]]:
+    def _act(
+        self,
+        tids: list[Any] | None,
+        applies: Callable[[Task], bool],
+        action: Callable[[Task], None],
+    ) -> list[dict[str, Any]]:
+        """One result per tid: "0 OK" after ``action`` where ``applies``, else the unknown-tid status."""
         results = []
         for tid, task in self._targets(tids):
-            if task is None or task.finished or task.removed or task.unsent == 0:
+            if task is None or not applies(task):
                 results.append(
                     {"tid": tid if isinstance(tid, int) else 0, "status": self._unknown_tid_status}
                 )
                 continue
-            if not self.switches.on(D_PAUSE_IGNORED):
-                task.paused = True
+            action(task)
             results.append({"tid": tid, "status": OK})
         return results
 
+    def pause(self, tids: list[Any] | None) -> list[dict[str, Any]]:
+        def act(task: Task) -> None:
+            if not self.switches.on(D_PAUSE_IGNORED):
+                task.paused = True
+
+        return self._act(tids, lambda t: not (t.finished or t.removed or t.unsent == 0), act)
+
     def resume(self, tids: list[Any] | None) -> list[dict[str, Any]]:
-        results = []
-        for tid, task in self._targets(tids):
-            if task is None or task.finished:
-                results.append(
-                    {"tid": tid if isinstance(tid, int) else 0, "status": self._unknown_tid_status}
-                )
-                continue
+        def act(task: Task) -> None:
             if not self.switches.on(D_RESUME_IGNORED):
                 task.paused = False
-            results.append({"tid": tid, "status": OK})
-        return results
+
+        return self._act(tids, lambda t: not t.finished, act)
 
     def remove(self, tids: list[Any] | None, now: float) -> list[dict[str, Any]]:
         """Delete tasks waiting in the queue (gateway-2.4 §6.2.6): their unsent SMS are dropped;
         an SMS already being sent completes; the task's last report goes out."""
-        results = []
-        for tid, task in self._targets(tids):
-            if task is None or task.finished:
-                results.append(
-                    {"tid": tid if isinstance(tid, int) else 0, "status": self._unknown_tid_status}
-                )
-                continue
+
+        def act(task: Task) -> None:
             if not self.switches.on(D_REMOVE_IGNORED):
                 task.removed = True
                 task.total = task.sent + task.failed + task.sending
                 if task.sending == 0:
                     self._final(task, now)
-            results.append({"tid": tid, "status": OK})
-        return results
+
+        return self._act(tids, lambda t: not t.finished, act)
 
     def waiting(self, port: int) -> list[Task]:
         """Tasks with SMS waiting in a port's queue, in submission order."""
