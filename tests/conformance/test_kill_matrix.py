@@ -1,12 +1,13 @@
-"""The kill matrix: every conformance check is proven able to fail (conformance/kills.yaml).
+"""The kill matrix: every conformance check is proven able to fail (conformance/kills/*.yaml).
 
-The suite runs once on the conformant emulator (every requirement with a check PASS or NON-STRICT,
-exit 0), once with every quirk on (the vendors' own variants: NON-STRICT, never FAIL, exit 0) and
-once per defect of kills.yaml, with that defect switched on and only the checks of the
-requirements it must kill selected (``--requirements``): each listed requirement must FAIL.  Every
-run gets its own emulated device (clock 10x) and its own push receiver, so runs cannot mask each
-other and several run at once (most of a run waits on the emulated timers).  The kill rate is
-printed and recorded as a JUnit property.
+Each kill file names a profile and, per emulator defect, the requirements its checks must FAIL.
+For every profile named, the suite runs once on the conformant emulator (every requirement checked
+there PASS or NON-STRICT, exit 0) and once with every quirk on (the vendors' own variants:
+NON-STRICT, never FAIL, exit 0); then once per listed defect, with that defect switched on and only
+the checks of the requirements it must kill selected (``--requirements``): each listed requirement
+must FAIL.  Every run gets its own emulated device (clock 10x) and its own push receiver, so runs
+cannot mask each other and several run at once (most of a run waits on the emulated timers).  The
+kill rate is printed and recorded as a JUnit property.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ from smsgw.emulator.clock import ScaledClock
 from smsgw.emulator.device import DeviceConfig
 from smsgw.emulator.faults import catalog
 from smsgw.emulator.serve import Fleet
-from smsgw.report.declaration import Declaration, write_declaration
+from smsgw.report.declaration import PROFILES, Declaration, write_declaration
 from smsgw.spec.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT / "conformance"
-KILLS = SUITE / "kills.yaml"
+KILLS = SUITE / "kills"
 SPEEDUP = 10.0
 #: Concurrent suite runs: most of a run is waiting for the device's timers, not CPU.
 WORKERS = 4
@@ -44,9 +45,27 @@ RUN_TIMEOUT = 240.0
 PASSING = {"PASS", "NON-STRICT"}
 
 
-def load_kills() -> tuple[str, dict[str, list[str]]]:
-    data = yaml.safe_load(KILLS.read_text(encoding="utf-8"))
-    return data["profile"], {name: list(ids) for name, ids in data["kills"].items()}
+@dataclass(frozen=True)
+class Kill:
+    """One defect of one kill file: the run's name, its profile, and the requirements to FAIL."""
+
+    name: str
+    profile: str
+    defect: str
+    requirements: tuple[str, ...]
+
+
+def load_kills() -> list[Kill]:
+    kills: list[Kill] = []
+    for path in sorted(KILLS.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for defect, ids in (data.get("kills") or {}).items():
+            kills.append(Kill(f"{path.stem}:{defect}", data["profile"], defect, tuple(ids or ())))
+    return kills
+
+
+def kill_profiles() -> list[str]:
+    return sorted({kill.profile for kill in load_kills()})
 
 
 def checked_requirements() -> dict[str, list[str]]:
@@ -118,75 +137,94 @@ def run_suite(
 
 # -- the matrix's data, checked without running anything ------------------------------------------
 def test_kills_name_catalog_defects_and_covered_requirements() -> None:
-    profile, kills = load_kills()
+    kills = load_kills()
+    assert kills, "no kill file in conformance/kills/"
     switches = catalog()
-    unknown = [d for d in kills if d not in switches or switches[d].kind != "defect"]
-    assert not unknown, f"kills.yaml names defects the emulator does not have: {unknown}"
+    unknown = [k.name for k in kills if k.defect not in switches or switches[k.defect].kind != "defect"]
+    assert not unknown, f"kill files name defects the emulator does not have: {unknown}"
     requirements = Catalog.load()
     checked = checked_requirements()
     assert checked, "no check in conformance/"
-    for defect, ids in kills.items():
-        assert ids, f"{defect} kills nothing"
-        for rid in ids:
-            assert rid in requirements, f"{defect}: {rid} is not a catalog requirement"
-            assert rid in checked, f"{defect}: no check covers {rid}, so nothing can kill it"
-    killed = {rid for ids in kills.values() for rid in ids}
+    for kill in kills:
+        assert kill.requirements, f"{kill.name} kills nothing"
+        for rid in kill.requirements:
+            assert rid in requirements, f"{kill.name}: {rid} is not a catalog requirement"
+            assert rid in checked, f"{kill.name}: no check covers {rid}, so nothing can kill it"
+    killed = {rid for kill in kills for rid in kill.requirements}
     unkillable = sorted(set(checked) - killed)
-    assert not unkillable, f"requirements with a check but no killing defect in kills.yaml: {unkillable}"
-    assert profile in {"gateway-2.4", "router-2.2", "proxy-gateway", "simple-v2"}
+    assert not unkillable, (
+        f"requirements with a check but no killing defect in conformance/kills: {unkillable}"
+    )
+    assert set(kill_profiles()) <= set(PROFILES), f"unknown profiles in kill files: {kill_profiles()}"
 
 
 # -- the matrix -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SuiteRun]]:
-    profile, kills = load_kills()
     work = tmp_path_factory.mktemp("kill-matrix")
     quirks = tuple(name for name, switch in catalog().items() if switch.kind == "quirk")
-    jobs: list[tuple[str, tuple[str, ...], list[str]]] = [("conformant", (), []), ("quirks", quirks, [])]
-    jobs += [(defect, (defect,), ids) for defect, ids in kills.items()]
-    # the longest runs (the full conformant suite, push timers) first, so the pool ends together
-    jobs.sort(key=lambda job: (bool(job[2]), not any("STATUS" in i for i in job[2])))
+    jobs: list[tuple[str, str, tuple[str, ...], list[str]]] = []
+    for profile in kill_profiles():
+        jobs += [(f"conformant:{profile}", profile, (), []), (f"quirks:{profile}", profile, quirks, [])]
+    jobs += [(k.name, k.profile, (k.defect,), list(k.requirements)) for k in load_kills()]
+    # the longest runs (the full conformant suites, push timers) first, so the pool ends together
+    jobs.sort(key=lambda job: (bool(job[3]), not any("STATUS" in i for i in job[3])))
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = {name: pool.submit(run_suite, name, profile, sw, ids, work) for name, sw, ids in jobs}
+        futures = {
+            name: pool.submit(run_suite, name.replace(":", "_"), profile, sw, ids, work)
+            for name, profile, sw, ids in jobs
+        }
         yield {name: f.result() for name, f in futures.items()}
+
+
+def _failed(run: SuiteRun) -> dict[str, str]:
+    return {rid: verdict for rid, verdict in run.verdicts.items() if verdict == "FAIL"}
 
 
 @pytest.mark.slow
 def test_conformant_emulator_passes_every_checked_requirement(matrix: dict[str, SuiteRun]) -> None:
-    run = matrix["conformant"]
-    checked = checked_requirements()
-    bad = {rid: run.verdicts.get(rid) for rid in checked if run.verdicts.get(rid) not in PASSING}
-    assert not bad, f"not PASS: {bad}\n{run.output}"
-    assert run.returncode == 0, run.output
+    passed: set[str] = set()
+    for profile in kill_profiles():
+        run = matrix[f"conformant:{profile}"]
+        assert not _failed(run), f"{profile}: FAIL on the conformant emulator: {_failed(run)}\n{run.output}"
+        assert run.returncode == 0, f"{profile}:\n{run.output}"
+        passed |= {rid for rid, verdict in run.verdicts.items() if verdict in PASSING}
+    # a check that never runs on any conformant device (UNIMPLEMENTED or SKIPPED everywhere) is no check
+    never = sorted(set(checked_requirements()) - passed)
+    assert not never, f"checked requirements no conformant run PASSes: {never}"
 
 
 @pytest.mark.slow
 def test_quirks_are_non_strict_never_fail(matrix: dict[str, SuiteRun]) -> None:
-    run = matrix["quirks"]
-    checked = checked_requirements()
-    bad = {rid: run.verdicts.get(rid) for rid in checked if run.verdicts.get(rid) not in PASSING}
-    assert not bad, f"not PASS or NON-STRICT with the quirks on: {bad}\n{run.output}"
-    assert "NON-STRICT" in {run.verdicts.get(rid) for rid in checked}, "no quirk was graded NON-STRICT"
-    assert run.returncode == 0, run.output
+    non_strict = 0
+    for profile in kill_profiles():
+        run = matrix[f"quirks:{profile}"]
+        assert not _failed(run), f"{profile}: FAIL with the quirks on: {_failed(run)}\n{run.output}"
+        assert run.returncode == 0, f"{profile}:\n{run.output}"
+        non_strict += sum(1 for verdict in run.verdicts.values() if verdict == "NON-STRICT")
+    assert non_strict, "no quirk was graded NON-STRICT"
 
 
 @pytest.mark.slow
 def test_every_defect_is_killed(matrix: dict[str, SuiteRun], record_property: Any) -> None:
-    _, kills = load_kills()
+    kills = load_kills()
     survivors: dict[str, list[str]] = {}
-    for defect, ids in kills.items():
-        run = matrix[defect]
-        alive = [f"{rid}={run.verdicts.get(rid)}" for rid in ids if run.verdicts.get(rid) != "FAIL"]
+    for kill in kills:
+        run = matrix[kill.name]
+        alive = [
+            f"{rid}={run.verdicts.get(rid)}" for rid in kill.requirements if run.verdicts.get(rid) != "FAIL"
+        ]
         if alive:
-            survivors[defect] = alive
+            survivors[kill.name] = alive
     checked = checked_requirements()
-    killed_reqs = {rid for d, ids in kills.items() if d not in survivors for rid in ids}
-    defects = len([d for d, s in catalog().items() if s.kind == "defect"])
+    killed_reqs = {rid for k in kills if k.name not in survivors for rid in k.requirements}
+    defects = {d for d, s in catalog().items() if s.kind == "defect"}
+    listed = {k.defect for k in kills}
     rate = (len(kills) - len(survivors)) / len(kills)
     summary = (
         f"kill rate: {len(kills) - len(survivors)}/{len(kills)} defects killed ({rate:.0%}); "
         f"{len(killed_reqs & set(checked))}/{len(checked)} checked requirements killed by a defect; "
-        f"{defects - len(kills)} of the emulator's {defects} defects target requirements without checks; "
+        f"{len(defects - listed)} of the emulator's {len(defects)} defects are in no kill file; "
         f"slowest run {max(r.seconds for r in matrix.values()):.1f} s"
     )
     slowest = sorted(matrix.values(), key=lambda r: -r.seconds)[:4]
