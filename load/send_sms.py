@@ -1,0 +1,408 @@
+"""send-sms throughput: users play SMS servers submitting SMS to one or many gateways.
+
+    locust -f load/send_sms.py --config load/locust.conf --host http://127.0.0.1:8080
+    SMSGW_LOAD_PASSWORD=... locust -f load/send_sms.py --headless -u 50 -r 10 -t 1m \\
+        --host http://gw1 --targets http://gw1,http://gw2 --report-receiver http://127.0.0.1:8899
+
+Users (pick with ``--class-picker`` in the web UI or name them on the command line):
+
+* :class:`EjoinSmsServer` posts ``goip_post_sms.html`` (gateway-2.4 §6.3.1) batches: ``--tasks``
+  tasks per request, ``--recipients`` per task, ``--port-mode`` any/round-robin/random, unique tids;
+  weighted with ``goip_get_tasks`` and pause+resume (``--weight-*``). Each answer is checked
+  (HTTP 200, ``code`` 200, ``task-status``, every tid echoed with "0 OK"); anything else is a
+  failure in Locust's stats, named by the first task status code.
+* :class:`DinstarSmsServer` posts ``/api/send_sms`` (dinstar-uc-1.2 §2) with HTTP digest auth;
+  requires a Dinstar target (``--dinstar-host``), it never runs by default (``--class-picker`` or
+  naming it on the command line).
+
+Completion: with ``--report-receiver`` (a ``smsgw receive`` base URL), every submitted request asks
+the gateway to push its status reports there (``sr_url``), and each Locust process long-polls the
+receiver's ``/_api`` for status reports of its own tids. A task whose final report arrived is
+recorded as request type ``REPORT``, name ``submit->report``, with the time from submission to the
+report's arrival at the receiver (both clocks: keep machines NTP-synced when spreading workers).
+
+Requests are named by endpoint (``goip_post_sms``...), never by URL: the password travels in the
+query string (read from ``SMSGW_LOAD_PASSWORD``, default "root") and appears in no name, failure
+message, CSV or report.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from typing import Any
+from urllib.parse import quote
+
+import gevent
+import orjson
+from common import ProfileShape, env_text
+from geventhttpclient import URL, HTTPClient
+from locust import FastHttpUser, HttpUser, constant_throughput, events, task
+from locust.runners import MasterRunner
+
+from smsgw.load.sendsms import (
+    CompletionTracker,
+    SendSmsSettings,
+    TaskFactory,
+    TidAllocator,
+    check_dinstar_send,
+    check_simple_answer,
+    check_task_status,
+    dinstar_body,
+)
+
+__all__ = ["DinstarSmsServer", "EjoinSmsServer", "ProfileShape"]
+
+log = logging.getLogger("smsgw.load")
+REPORT_TYPE = "REPORT"
+REPORT_NAME = "submit->report"
+SR_DEVICE = "load-sr"
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser: Any) -> None:
+    g = parser.add_argument_group("smsgw send-sms profile")
+    g.add_argument(
+        "--targets",
+        default="",
+        env_var="SMSGW_LOAD_TARGETS",
+        help="Comma-separated gateway base URLs (default: --host); users spread over them.",
+    )
+    g.add_argument(
+        "--gateway-user",
+        default="root",
+        env_var="SMSGW_LOAD_USERNAME",
+        help="Gateway account (the password comes from SMSGW_LOAD_PASSWORD only).",
+    )
+    g.add_argument("--tasks", type=int, default=1, env_var="SMSGW_LOAD_TASKS", help="Tasks per request.")
+    g.add_argument(
+        "--recipients", type=int, default=1, env_var="SMSGW_LOAD_RECIPIENTS", help="Recipients per task."
+    )
+    g.add_argument(
+        "--port-mode",
+        default="any",
+        choices=("any", "round-robin", "random"),
+        env_var="SMSGW_LOAD_PORT_MODE",
+        help="Sending port per task ('from').",
+    )
+    g.add_argument(
+        "--gateway-ports",
+        type=int,
+        default=32,
+        env_var="SMSGW_LOAD_GATEWAY_PORTS",
+        help="Ports of the gateway (round-robin/random port modes).",
+    )
+    g.add_argument(
+        "--weight-post",
+        type=int,
+        default=100,
+        env_var="SMSGW_LOAD_WEIGHT_POST",
+        help="Weight of goip_post_sms.",
+    )
+    g.add_argument(
+        "--weight-get-tasks",
+        type=int,
+        default=0,
+        env_var="SMSGW_LOAD_WEIGHT_GET_TASKS",
+        help="Weight of goip_get_tasks.",
+    )
+    g.add_argument(
+        "--weight-pause-resume",
+        type=int,
+        default=0,
+        env_var="SMSGW_LOAD_WEIGHT_PAUSE_RESUME",
+        help="Weight of pause + resume of a just-submitted task.",
+    )
+    g.add_argument(
+        "--user-rate",
+        type=float,
+        default=0.0,
+        env_var="SMSGW_LOAD_USER_RATE",
+        help="Requests per second per user (0: as fast as answers come).",
+    )
+    g.add_argument(
+        "--report-receiver",
+        default="",
+        env_var="SMSGW_LOAD_REPORT_RECEIVER",
+        help="smsgw receiver base URL: status reports are asked there and matched to tids.",
+    )
+    g.add_argument(
+        "--report-push-url",
+        default="",
+        env_var="SMSGW_LOAD_REPORT_PUSH_URL",
+        help="sr_url the gateway pushes to (default: <report-receiver>/push/load-sr).",
+    )
+    g.add_argument(
+        "--sr-cnt",
+        type=int,
+        default=1,
+        env_var="SMSGW_LOAD_SR_CNT",
+        help="sr_cnt asked of the gateway (reports per push).",
+    )
+    g.add_argument(
+        "--sr-prd",
+        type=int,
+        default=1,
+        env_var="SMSGW_LOAD_SR_PRD",
+        help="sr_prd asked of the gateway (seconds between pushes).",
+    )
+    g.add_argument("--dinstar-host", default="", env_var="SMSGW_LOAD_DINSTAR_HOST",
+                   help="Dinstar UC gateway base URL (DinstarSmsServer only).")  # fmt: skip
+
+
+# -- completion: one poller per load process ---------------------------------------------------
+class _Completion:
+    """The tracker of this process and the greenlet that feeds it from the receiver's API."""
+
+    def __init__(self) -> None:
+        self.tracker = CompletionTracker()
+        self.environment: Any = None
+        self.receiver = ""
+        self.greenlet: gevent.Greenlet | None = None
+
+    def start(self, environment: Any) -> None:
+        options = environment.parsed_options
+        self.environment = environment
+        self.receiver = (options.report_receiver or "").rstrip("/")
+        if self.receiver and self.greenlet is None:
+            self.greenlet = gevent.spawn(self._poll)
+
+    def stop(self) -> None:
+        if self.greenlet is not None:
+            # the reports of the last submissions may still be on their way: a short grace period
+            deadline = time.monotonic() + 3.0
+            while self.tracker.pending and time.monotonic() < deadline:
+                gevent.sleep(0.1)
+            self.greenlet.kill(block=True, timeout=5)
+            self.greenlet = None
+        if self.tracker.pending:
+            log.info("%d submitted task(s) without a final status report", len(self.tracker.pending))
+
+    def _poll(self) -> None:
+        url = URL(self.receiver)
+        client = HTTPClient.from_url(url, concurrency=1, network_timeout=15, connection_timeout=5)
+        base = url.path.rstrip("/")
+        try:
+            cursor = int(_get(client, f"{base}/_api/health")["last_id"])
+            query = f"type=status-report&device={SR_DEVICE}"
+            while True:
+                batch = _get(client, f"{base}/_api/messages?{query}&after={cursor}&limit=500&body=0")
+                messages = batch["messages"]
+                if not messages:
+                    _get(client, f"{base}/_api/wait?{query}&after={cursor}&count=1&timeout=2")
+                    continue
+                for message in messages:
+                    cursor = max(cursor, int(message["id"]))
+                    self._matched(message.get("parsed"), float(message["received_ts"]))
+        except gevent.GreenletExit:
+            raise
+        except Exception as exc:  # the metric stops; the load goes on (the error says why, no URL)
+            log.error("completion poller stopped: %s", type(exc).__name__)
+        finally:
+            client.close()
+
+    def _matched(self, payload: Any, received_at: float) -> None:
+        fire = self.environment.events.request.fire
+        for done in self.tracker.on_report(payload, received_at):
+            exception = None
+            if done.failed:
+                exception = Exception(f"{done.failed} of {done.sent + done.failed} SMS failed")
+            fire(
+                request_type=REPORT_TYPE,
+                name=REPORT_NAME,
+                response_time=done.latency * 1000.0,
+                response_length=0,
+                exception=exception,
+                context={},
+            )
+
+
+def _get(client: HTTPClient, path: str) -> Any:
+    response = client.get(path)
+    body = response.read()
+    if response.status_code != 200:
+        raise RuntimeError(f"receiver API answered HTTP {response.status_code}")
+    return orjson.loads(body)
+
+
+completion = _Completion()
+
+
+@events.test_start.add_listener
+def _start_completion(environment: Any, **_kw: Any) -> None:
+    if not isinstance(environment.runner, MasterRunner):
+        completion.start(environment)
+
+
+@events.test_stop.add_listener
+def _stop_completion(environment: Any, **_kw: Any) -> None:
+    if not isinstance(environment.runner, MasterRunner):
+        completion.stop()
+
+
+# -- users -------------------------------------------------------------------------------------
+_user_numbers = itertools.count()
+
+
+def _settings(options: Any) -> SendSmsSettings:
+    push_url = options.report_push_url or (
+        f"{options.report_receiver.rstrip('/')}/push/{SR_DEVICE}" if options.report_receiver else ""
+    )
+    return SendSmsSettings(
+        tasks_per_request=options.tasks,
+        recipients_per_task=options.recipients,
+        port_mode=options.port_mode,
+        ports=options.gateway_ports,
+        sr_url=push_url or None,
+        sr_cnt=options.sr_cnt,
+        sr_prd=options.sr_prd,
+    )
+
+
+def _pick_target(environment: Any) -> str | None:
+    options = environment.parsed_options
+    targets = [t.strip() for t in (options.targets if options else "").split(",") if t.strip()]
+    if not targets:
+        return environment.host
+    return targets[next(_user_numbers) % len(targets)]
+
+
+class EjoinSmsServer(FastHttpUser):
+    """An SMS server submitting to an Ejoin gateway (goip_post_sms + get_tasks + pause/resume)."""
+
+    insecure = True
+
+    def __init__(self, environment: Any) -> None:
+        self.host = _pick_target(environment)
+        super().__init__(environment)
+        options = environment.parsed_options
+        user = quote(options.gateway_user, safe="")
+        password = quote(env_text("SMSGW_LOAD_PASSWORD", "root"), safe="")
+        self._auth = f"username={user}&password={password}"
+        self._post_path = f"/goip_post_sms.html?{self._auth}"
+        worker = getattr(environment.runner, "worker_index", 0) % 256
+        self._factory = TaskFactory(_settings(options), _tid_allocator(worker))
+        self._ports = max(1, options.gateway_ports)
+        self._port = 0
+        self._rate = options.user_rate
+        weights = (
+            (EjoinSmsServer.post_sms, options.weight_post),
+            (EjoinSmsServer.get_tasks, options.weight_get_tasks),
+            (EjoinSmsServer.pause_resume, options.weight_pause_resume),
+        )
+        picked = [fn for fn, weight in weights for _ in range(max(0, weight))]
+        self.tasks = picked or [EjoinSmsServer.post_sms]
+
+    def wait_time(self) -> float:  # type: ignore[override]
+        return constant_throughput(self._rate)(self) if self._rate > 0 else 0.0
+
+    def _submit(self) -> list[int] | None:
+        body, tids = self._factory.build()
+        tracker = completion.tracker if completion.greenlet is not None else None
+        if tracker is not None:
+            tracker.submitted(tids)
+        with self.client.post(
+            self._post_path, data=body, headers=JSON_HEADERS, name="goip_post_sms", catch_response=True
+        ) as response:
+            failure = check_task_status(response.status_code, response.content or b"", tids)
+            if failure is None:
+                response.success()
+                return tids
+            response.failure(_transport(response) or failure)
+        if tracker is not None:
+            tracker.forget(tids)
+        return None
+
+    @task
+    def post_sms(self) -> None:
+        self._submit()
+
+    @task
+    def get_tasks(self) -> None:
+        self._port = self._port % self._ports + 1
+        path = f"/goip_get_tasks.html?{self._auth}&port={self._port}&pos=0&num=10"
+        with self.client.get(path, name="goip_get_tasks", catch_response=True) as response:
+            failure = check_simple_answer(response.status_code, response.content or b"")
+            if failure is None:
+                response.success()
+            else:
+                response.failure(_transport(response) or failure)
+
+    @task
+    def pause_resume(self) -> None:
+        tids = self._submit()
+        if not tids:
+            return
+        body = orjson.dumps({"tids": tids[:1]})
+        for op in ("goip_pause_sms", "goip_resume_sms"):
+            with self.client.post(
+                f"/{op}.html?{self._auth}", data=body, headers=JSON_HEADERS, name=op, catch_response=True
+            ) as response:
+                failure = check_simple_answer(response.status_code, response.content or b"")
+                if failure is None:
+                    response.success()
+                else:
+                    response.failure(_transport(response) or failure)
+
+
+def _transport(response: Any) -> str | None:
+    """A connection-level failure by its exception type only (Locust's default text has the URL)."""
+    error = getattr(response, "error", None)
+    if error is not None and not response.status_code:
+        return f"transport error: {type(error).__name__}"
+    return None
+
+
+_tid_allocators: dict[int, TidAllocator] = {}
+
+
+def _tid_allocator(worker: int) -> TidAllocator:
+    """One allocator per process (all users of a worker share its tid space)."""
+    allocator = _tid_allocators.get(worker)
+    if allocator is None:
+        allocator = _tid_allocators[worker] = TidAllocator(worker)
+    return allocator
+
+
+class DinstarSmsServer(HttpUser):
+    """An SMS server submitting to a Dinstar UC gateway (``/api/send_sms``, digest auth).
+
+    Requires a Dinstar target: ``--dinstar-host``; abstract unless one is given, so a plain run
+    against an Ejoin gateway never starts it."""
+
+    abstract = not env_text("SMSGW_LOAD_DINSTAR_HOST")
+
+    def __init__(self, environment: Any) -> None:
+        options = environment.parsed_options
+        self.host = options.dinstar_host or environment.host
+        super().__init__(environment)
+        from requests.auth import HTTPDigestAuth
+
+        self.client.auth = HTTPDigestAuth(options.gateway_user, env_text("SMSGW_LOAD_PASSWORD", "admin"))
+        self.client.verify = False
+        worker = getattr(environment.runner, "worker_index", 0) % 256
+        self._ids = _tid_allocator(worker)
+        self._numbers = itertools.count(1)
+        self._recipients = max(1, options.recipients)
+        self._rate = options.user_rate
+
+    def wait_time(self) -> float:  # type: ignore[override]
+        return constant_throughput(self._rate)(self) if self._rate > 0 else 0.0
+
+    @task
+    def send_sms(self) -> None:
+        numbers = [f"+1555{next(self._numbers) % 10_000_000:07d}" for _ in range(self._recipients)]
+        ids = [self._ids() for _ in numbers]
+        body = dinstar_body(numbers, "smsgw load test", ids)
+        with self.client.post(
+            "/api/send_sms", data=body, headers=JSON_HEADERS, name="api/send_sms", catch_response=True
+        ) as response:
+            failure = check_dinstar_send(response.status_code, response.content or b"")
+            if failure is None:
+                response.success()
+            elif not response.status_code:
+                response.failure(f"transport error: {type(response.error).__name__}")
+            else:
+                response.failure(failure)

@@ -1,0 +1,290 @@
+"""The send-sms profile's logic, free of Locust: request bodies, answer checks, report matching.
+
+The Locust users of ``load/send_sms.py`` are thin: they call :class:`TaskFactory` for a body,
+:func:`check_task_status` on the answer (a failure message or ``None``) and feed the status
+reports they see to a :class:`CompletionTracker`, which says which submitted tasks completed and
+how long after their submission. Everything here is plain Python, so the pytest process tests it
+without importing ``locust`` (which monkey-patches the process on import).
+
+Documents: gateway-2.4 §6.3.1 (goip_post_sms: the send-sms request, the task-status answer, the
+``sr_url``/``sr_cnt``/``sr_prd`` report settings), §6.2.2 (status-report: ``rpts`` entries with
+``tid``, ``sending``, ``sent``, ``failed``, ``unsent``); dinstar-uc-1.2 §2 (``/api/send_sms``:
+``text``, ``param[{number, user_id}]``, ``port``; answer ``error_code`` 202).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "PORT_MODES",
+    "Completion",
+    "CompletionTracker",
+    "SendSmsSettings",
+    "TaskFactory",
+    "TidAllocator",
+    "check_dinstar_send",
+    "check_task_status",
+    "dinstar_body",
+]
+
+#: how a task chooses its sending port (``from``): none (the device picks), cycling, random
+PORT_MODES = ("any", "round-robin", "random")
+#: tids are 32-bit (gateway-2.4 §6.3.1.3: "tid ... integer"; the emulator takes 0..2**32-1)
+_TID_BITS = 32
+_WORKER_BITS = 8
+_COUNTER_BITS = _TID_BITS - _WORKER_BITS
+
+
+@dataclass(frozen=True, slots=True)
+class SendSmsSettings:
+    """What one send-sms request carries (the profile's parameters)."""
+
+    tasks_per_request: int = 1
+    recipients_per_task: int = 1
+    port_mode: str = "any"
+    ports: int = 32
+    text: str = "smsgw load test"
+    recipient_prefix: str = "+1555"
+    #: where the device pushes its status reports (top-level ``sr_url``); None: no reports asked
+    sr_url: str | None = None
+    sr_cnt: int = 1
+    sr_prd: int = 1
+
+    def __post_init__(self) -> None:
+        if self.tasks_per_request < 1 or self.recipients_per_task < 1 or self.ports < 1:
+            raise ValueError("tasks per request, recipients per task and ports must be >= 1")
+        if self.port_mode not in PORT_MODES:
+            raise ValueError(f"port mode {self.port_mode!r}: one of {', '.join(PORT_MODES)}")
+
+
+class TidAllocator:
+    """Unique task ids for one load process: ``worker`` in the top 8 bits, a counter below.
+
+    Two Locust workers (``worker`` = Locust's worker index, 0..255) never hand out the same tid;
+    the counter starts at a random offset so that two runs against the same long-lived gateway
+    do not collide with tasks the gateway still holds ("13 Duplicated TaskId") either.
+    """
+
+    __slots__ = ("_base", "_next")
+
+    def __init__(self, worker: int = 0, start: int | None = None) -> None:
+        if not 0 <= worker < (1 << _WORKER_BITS):
+            raise ValueError(f"worker index {worker} out of 0..{(1 << _WORKER_BITS) - 1}")
+        self._base = worker << _COUNTER_BITS
+        mask = (1 << _COUNTER_BITS) - 1
+        self._next = (start if start is not None else random.getrandbits(_COUNTER_BITS - 2)) & mask
+
+    def __call__(self) -> int:
+        tid = self._base | self._next
+        self._next = (self._next + 1) & ((1 << _COUNTER_BITS) - 1)
+        return tid
+
+
+class TaskFactory:
+    """goip_post_sms bodies with fresh tids; ``build()`` returns (body bytes, tids in it)."""
+
+    def __init__(self, settings: SendSmsSettings, tids: TidAllocator, seed: int | None = None) -> None:
+        self.settings = settings
+        self.tids = tids
+        self._rng = random.Random(seed)  # noqa: S311 (load data, not crypto)
+        self._port = 0
+        self._number = 0
+        head: dict[str, Any] = {"type": "send-sms"}
+        if settings.sr_url:
+            head.update({"sr_url": settings.sr_url, "sr_cnt": settings.sr_cnt, "sr_prd": settings.sr_prd})
+        self._head = head
+
+    def _from(self) -> str | None:
+        s = self.settings
+        if s.port_mode == "round-robin":
+            self._port = self._port % s.ports + 1
+            return str(self._port)
+        if s.port_mode == "random":
+            return str(self._rng.randint(1, s.ports))
+        return None
+
+    def _recipients(self) -> str:
+        s = self.settings
+        numbers = []
+        for _ in range(s.recipients_per_task):
+            self._number = (self._number + 1) % 10_000_000
+            numbers.append(f"{s.recipient_prefix}{self._number:07d}")
+        return ",".join(numbers)
+
+    def build(self) -> tuple[bytes, list[int]]:
+        s = self.settings
+        tasks: list[dict[str, Any]] = []
+        tids: list[int] = []
+        for _ in range(s.tasks_per_request):
+            tid = self.tids()
+            task: dict[str, Any] = {"tid": tid, "to": self._recipients(), "sms": s.text}
+            port = self._from()
+            if port is not None:
+                task["from"] = port
+            tasks.append(task)
+            tids.append(tid)
+        body = {**self._head, "task_num": len(tasks), "tasks": tasks}
+        return orjson.dumps(body), tids
+
+
+def check_task_status(status: int, body: bytes, tids: list[int]) -> str | None:
+    """The failure of a goip_post_sms answer, or None when every task was taken ("0 OK").
+
+    The message names the first non-OK task status code only (``task status 13``) so Locust's
+    failure table groups by cause, not by tid."""
+    if status != 200:
+        return f"HTTP {status}"
+    try:
+        answer = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "answer is not JSON"
+    if not isinstance(answer, dict):
+        return "answer is not a JSON object"
+    if answer.get("code") != 200:
+        return f"code {answer.get('code')!r}"
+    if answer.get("type") != "task-status":
+        return f"type {answer.get('type')!r}, not task-status"
+    statuses = answer.get("status")
+    if not isinstance(statuses, list) or len(statuses) != len(tids):
+        return "status list does not match the tasks"
+    bad = 0
+    first = ""
+    for entry, tid in zip(statuses, tids, strict=True):
+        if not isinstance(entry, dict) or entry.get("tid") != tid:
+            return "task-status tid not echoed"
+        text = entry.get("status")
+        if text != "0 OK":
+            bad += 1
+            if not first:
+                first = str(text).split(" ", 1)[0] if isinstance(text, str) else repr(text)
+    if bad:
+        return f"task status {first} ({bad} of {len(tids)} tasks)" if bad > 1 else f"task status {first}"
+    return None
+
+
+def check_simple_answer(status: int, body: bytes, code: int = 200) -> str | None:
+    """The failure of a pause/resume/get_tasks answer (``code`` 200, JSON), or None."""
+    if status != 200:
+        return f"HTTP {status}"
+    try:
+        answer = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "answer is not JSON"
+    if not isinstance(answer, dict):
+        return "answer is not a JSON object"
+    got = answer.get("code", answer.get("code "))
+    if got != code:
+        return f"code {got!r}"
+    return None
+
+
+# -- completion: status reports matched to submitted tids -----------------------------------------
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A submitted task whose final status report arrived: ``latency`` seconds after submission."""
+
+    tid: int
+    latency: float
+    sent: int
+    failed: int
+
+
+@dataclass
+class CompletionTracker:
+    """Submitted tids waiting for their final status report (Kannel test_smsc's idea: the time from
+    submit to report is a metric of its own).
+
+    A report entry completes a task when nothing is left to send (``sending`` and ``unsent`` 0).
+    Entries of tids this process did not submit (another worker's) are ignored. ``max_pending``
+    bounds memory: the oldest pending tids are forgotten (and counted in ``forgotten``).
+    """
+
+    max_pending: int = 1_000_000
+    pending: dict[int, float] = field(default_factory=dict)
+    completed: int = 0
+    forgotten: int = 0
+    foreign: int = 0
+
+    def submitted(self, tids: Iterable[int], at: float | None = None) -> None:
+        at = time.time() if at is None else at
+        pending = self.pending
+        for tid in tids:
+            pending[tid] = at
+        while len(pending) > self.max_pending:
+            del pending[next(iter(pending))]
+            self.forgotten += 1
+
+    def forget(self, tids: Iterable[int]) -> None:
+        for tid in tids:
+            self.pending.pop(tid, None)
+
+    def on_report(self, payload: Any, received_at: float | None = None) -> list[Completion]:
+        """The tasks a status-report payload completes (``received_at``: when it arrived, epoch s)."""
+        if not isinstance(payload, dict):
+            return []
+        rpts = payload.get("rpts")
+        if not isinstance(rpts, list):
+            return []
+        at = time.time() if received_at is None else received_at
+        done: list[Completion] = []
+        pending = self.pending
+        for entry in rpts:
+            if not isinstance(entry, dict):
+                continue
+            tid = entry.get("tid")
+            submitted = pending.get(tid) if isinstance(tid, int) else None
+            if submitted is None:
+                self.foreign += 1
+                continue
+            if _int(entry.get("sending")) or _int(entry.get("unsent")):
+                continue
+            del pending[tid]  # type: ignore[arg-type]
+            self.completed += 1
+            done.append(
+                Completion(tid, max(0.0, at - submitted), _int(entry.get("sent")), _int(entry.get("failed")))  # type: ignore[arg-type]
+            )
+        return done
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return 0
+
+
+# -- Dinstar UC /api/send_sms (dinstar-uc-1.2 §2) -------------------------------------------------
+def dinstar_body(numbers: list[str], text: str, user_ids: list[int], ports: list[int] | None = None) -> bytes:
+    """A ``/api/send_sms`` body: one ``param`` entry per number, each with its ``user_id``."""
+    body: dict[str, Any] = {
+        "text": text,
+        "param": [{"number": n, "user_id": u} for n, u in zip(numbers, user_ids, strict=True)],
+    }
+    if ports:
+        body["port"] = ports
+    return orjson.dumps(body)
+
+
+def check_dinstar_send(status: int, body: bytes) -> str | None:
+    """The failure of a ``/api/send_sms`` answer (``error_code`` 202 expected, §2.3), or None."""
+    if status != 200:
+        return f"HTTP {status}"
+    try:
+        answer = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "answer is not JSON"
+    if not isinstance(answer, dict):
+        return "answer is not a JSON object"
+    if answer.get("error_code") != 202:
+        return f"error_code {answer.get('error_code')!r}"
+    return None
