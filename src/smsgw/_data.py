@@ -37,3 +37,11 @@ def conformance_dir() -> Path:
     if not (path / "conftest.py").is_file():
         raise FileNotFoundError(f"smsgw conformance suite not found: {path / 'conftest.py'} does not exist")
     return path
+
+
+def load_dir() -> Path:
+    """The Locust profiles (``load/``: locustfiles, locust.conf) run by ``smsgw load``."""
+    path = data_root() / "load"
+    if not (path / "send_sms.py").is_file():
+        raise FileNotFoundError(f"smsgw load profiles not found: {path / 'send_sms.py'} does not exist")
+    return path
