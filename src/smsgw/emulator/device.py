@@ -38,7 +38,7 @@ from smsgw.emulator.network import Network
 from smsgw.emulator.ports import PortBank, PortSpecError, parse_number_list, parse_port_spec
 from smsgw.emulator.profiles import Profile, get_profile
 from smsgw.emulator.routercfg import RouterConfig, SimplePorts
-from smsgw.emulator.security import Rejected, SecurityManager
+from smsgw.emulator.security import Rejected, SecurityManager, sealed
 from smsgw.emulator.stats import RECEIVED, SENT_FAILED, SENT_OK, Statistics
 from smsgw.emulator.tasks import STATUS_TEXT, Job, SendResult, TaskBoard
 from smsgw.redact import redact_url
@@ -102,6 +102,9 @@ D_TASK_NUM_WRONG = defect(
 D_DR_MISSING = defect("defect.dr-missing", "dr=1 produces no delivery report")
 D_PAR_SET_WRONG = defect("defect.par-set-wrong", "op=set answers par_set 0 although parameters were set")
 D_IP_LIST_IGNORED = defect("defect.ip-list-ignored", "the device IP white/black lists are not enforced")
+D_SESSION_REPLY_ENCRYPTED = defect(
+    "defect.session-reply-encrypted", "replies to ciphertext session requests are encrypted too"
+)
 D_DEV_STATUS_NOT_PUSHED = defect(
     "defect.dev-status-not-pushed", "the goip_get_status url is stored but no periodic dev-status is pushed"
 )
@@ -204,7 +207,7 @@ class Device:
         self.inbox = Inbox(self._new_ssrc(), sim_src=self.profile.recv_sim_src)
         self.stats = Statistics(n_ports, n_slots)
         self.esim = EsimBank(n_ports)
-        self.security = SecurityManager({config.username: config.password})
+        self.security = SecurityManager({config.username: config.password}, switches=self.switches)
         self.router = _make_router(self)
         self._user, self._password = config.username.encode(), config.password.encode()
         self.mac = (
@@ -270,6 +273,8 @@ class Device:
             response = handler(request, None)
         except Exception as exc:  # a bug of the emulator, reported without secrets
             response = Response.json({"code": 500, "reason": f"emulator error: {type(exc).__name__}"}, 500)
+        if self.switches.on(D_SESSION_REPLY_ENCRYPTED) and "session" in request.query and request.body:
+            response.body = sealed(response.body)
         return self._finish(response)
 
     def _finish(self, response: Response) -> Response:

@@ -27,6 +27,7 @@ What the document leaves open, and how it is read here:
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
 from collections.abc import Callable, Mapping
@@ -41,11 +42,51 @@ from smsgw.ejoin_security import (
     CipherError,
     encrypt_key,
     get_cipher,
+    md5_hex,
     request_auth,
     session_auth,
 )
+from smsgw.emulator.faults import Switches, defect
 
-__all__ = ["MAX_EXPIRES", "Rejected", "SecurityCode", "SecurityManager", "Verified"]
+__all__ = ["MAX_EXPIRES", "Rejected", "SecurityCode", "SecurityManager", "Verified", "sealed"]
+
+D_CRYPT_AUTH_UNCHECKED = defect(
+    "defect.crypt-sess-auth-unchecked", "crypt_sess sets up a session for any auth"
+)
+D_CRYPT_CNONCE_OPTIONAL = defect(
+    "defect.crypt-sess-cnonce-optional", "crypt_sess without cnonce is accepted (an empty cnonce is assumed)"
+)
+D_CRYPT_RESOURCE_NO_SLASH = defect(
+    "defect.crypt-sess-resource-no-slash", "the set-up auth is computed over crypt_sess.json without the /"
+)
+D_CRYPT_EXPIRES_300 = defect(
+    "defect.crypt-sess-expires-300", "a session set up without expires lives 300 s (and says so)"
+)
+D_CRYPT_EXPIRES_STRING = defect(
+    "defect.crypt-sess-expires-string", 'crypt_sess answers expires as a string ("180")'
+)
+D_CRYPT_CODE_STRING = defect("defect.crypt-sess-code-string", 'crypt_sess answers code as a string ("0")')
+D_CRYPT_NO_DESC = defect("defect.crypt-sess-desc-missing", "crypt_sess answers lack the desc field")
+D_CRYPT_NO_SESSION = defect(
+    "defect.crypt-sess-session-missing", "a successful crypt_sess answer names no session id"
+)
+D_SESSION_AUTH_UNCHECKED = defect(
+    "defect.session-auth-unchecked", "a session request is accepted whatever its auth"
+)
+D_SESSION_AUTH_NO_SEQ = defect(
+    "defect.session-auth-no-seq", "the per-request auth is computed without seq: MD5(user+pwd+session+res)"
+)
+D_SESSION_SEQ_REPLAY = defect("defect.session-seq-replay", "a session request may repeat an earlier seq")
+D_SESSION_UNKNOWN_OK = defect(
+    "defect.session-unknown-accepted", "a request naming an unknown session is served (its auth unchecked)"
+)
+D_SESSION_NEVER_EXPIRES = defect("defect.session-never-expires", "secure sessions never expire")
+D_SESSION_EXPIRES_RESET_IGNORED = defect(
+    "defect.session-expires-reset-ignored", "expires on a session request does not reset the life cycle"
+)
+D_SESSION_KEY_HEX = defect(
+    "defect.session-key-hex", "bodies are decrypted with the first 16 hex characters of KEY, not its digest"
+)
 
 #: Upper bound this emulator accepts for ``expires`` (the document sets none): one day.
 MAX_EXPIRES = 86_400
@@ -144,7 +185,9 @@ class SecurityManager:
         default_expires: int = DEFAULT_EXPIRES,
         max_sessions: int = 64,
         session_id_factory: Callable[[], str] = lambda: secrets.token_hex(16),
+        switches: Switches | None = None,
     ) -> None:
+        self.switches = switches if switches is not None else Switches()
         self._accounts = dict(accounts)
         self.default_expires = default_expires
         self.max_sessions = max_sessions
@@ -167,6 +210,8 @@ class SecurityManager:
         """
         rejected = self._check_set_up(query)
         if isinstance(rejected, Rejected):
+            if self.switches.on(D_CRYPT_NO_DESC):
+                return rejected.status, {"code": rejected.code}
             return rejected.status, rejected.answer
         username, client_auth, crypt, expires = rejected
         self.advance(now)
@@ -177,10 +222,21 @@ class SecurityManager:
         while session_id in self._sessions:
             session_id = self._new_session_id()
         self._sessions[session_id] = _Session(username, client_auth, crypt, expires, now + expires)
-        return 200, {"code": int(SecurityCode.OK), "desc": "OK", "session": session_id, "expires": expires}
+        reply: dict[str, Any] = {"code": int(SecurityCode.OK), "desc": "OK", "session": session_id}
+        reply["expires"] = str(expires) if self.switches.on(D_CRYPT_EXPIRES_STRING) else expires
+        if self.switches.on(D_CRYPT_CODE_STRING):
+            reply["code"] = "0"
+        if self.switches.on(D_CRYPT_NO_SESSION):
+            del reply["session"]
+        return 200, reply
 
     def _check_set_up(self, query: Mapping[str, str]) -> Rejected | tuple[str, str, str, int]:
-        missing = [k for k in ("username", "cnonce", "auth") if not query.get(k)]
+        required = (
+            ("username", "auth")
+            if self.switches.on(D_CRYPT_CNONCE_OPTIONAL)
+            else ("username", "cnonce", "auth")
+        )
+        missing = [k for k in required if not query.get(k)]
         if missing:
             return _reject(SecurityCode.MISSING_PARAMETER, f"missing parameter: {', '.join(missing)}")
         try:
@@ -192,10 +248,15 @@ class SecurityManager:
             return _reject(SecurityCode.UNSUPPORTED_CRYPT, "unsupported crypt method")
         username = query["username"]
         password = self._accounts.get(username)
-        expected = session_auth(username, password or "", query["cnonce"], CRYPT_SESS_RESOURCE)
-        if not _same_digest(query["auth"], expected) or password is None:
+        resource = CRYPT_SESS_RESOURCE.lstrip("/") if self.switches.on(D_CRYPT_RESOURCE_NO_SLASH) else None
+        expected = session_auth(
+            username, password or "", query.get("cnonce", ""), resource or CRYPT_SESS_RESOURCE
+        )
+        unchecked = self.switches.on(D_CRYPT_AUTH_UNCHECKED)
+        if (not _same_digest(query["auth"], expected) and not unchecked) or password is None:
             return _reject(SecurityCode.AUTH_FAILED, "authentication failed")
-        return username, expected, crypt, expires if expires is not None else self.default_expires
+        default = 300 if self.switches.on(D_CRYPT_EXPIRES_300) else self.default_expires
+        return username, expected, crypt, expires if expires is not None else default
 
     def verify(
         self,
@@ -224,15 +285,20 @@ class SecurityManager:
         session_id = query["session"]
         state = self._sessions.get(session_id)
         if state is None:
+            if self.switches.on(D_SESSION_UNKNOWN_OK):
+                return Verified("", session_id, seq, body)
             return fail(SecurityCode.UNKNOWN_SESSION, "unknown session")
-        if now >= state.deadline:
+        if now >= state.deadline and not self.switches.on(D_SESSION_NEVER_EXPIRES):
             del self._sessions[session_id]
             return fail(SecurityCode.SESSION_EXPIRED, "session expired")
         password = self._accounts.get(state.username, "")
         expected = request_auth(state.username, password, session_id, seq, resource)
-        if not _same_digest(query["auth"], expected):
+        if self.switches.on(D_SESSION_AUTH_NO_SEQ):
+            expected = md5_hex(state.username, password, session_id, resource)
+        if not _same_digest(query["auth"], expected) and not self.switches.on(D_SESSION_AUTH_UNCHECKED):
             return fail(SecurityCode.AUTH_FAILED, "authentication failed")
-        if state.last_seq is not None and seq <= state.last_seq:
+        replay = self.switches.on(D_SESSION_SEQ_REPLAY)
+        if state.last_seq is not None and seq <= state.last_seq and not replay:
             return fail(SecurityCode.STALE_SEQ, "seq not greater than the last one")
         plaintext = body
         if body is not None and body != b"":
@@ -240,18 +306,22 @@ class SecurityManager:
             if cipher is None:  # unregistered since set-up
                 return fail(SecurityCode.UNSUPPORTED_CRYPT, "unsupported crypt method")
             key = encrypt_key(state.username, password, state.client_auth, session_id, seq)
+            if self.switches.on(D_SESSION_KEY_HEX):
+                key = key.hex()[:16].encode()
             try:
                 plaintext = cipher.decrypt(key, body)
             except CipherError:
                 return fail(SecurityCode.DECRYPT_FAILED, "body does not decrypt")
         state.last_seq = seq
-        if expires is not None:
+        if expires is not None and not self.switches.on(D_SESSION_EXPIRES_RESET_IGNORED):
             state.expires = expires
             state.deadline = now + expires
         return Verified(state.username, session_id, seq, plaintext)
 
     def advance(self, now: float) -> int:
         """Forget sessions whose life cycle is over; returns how many were dropped."""
+        if self.switches.on(D_SESSION_NEVER_EXPIRES):
+            return 0
         dead = [sid for sid, s in self._sessions.items() if now >= s.deadline]
         for sid in dead:
             del self._sessions[sid]
@@ -259,6 +329,11 @@ class SecurityManager:
 
     def close_session(self, session_id: str) -> bool:
         return self._sessions.pop(session_id, None) is not None
+
+
+def sealed(body: bytes) -> bytes:
+    """A reply body as a device with ``defect.session-reply-encrypted`` sends it: ciphertext-like."""
+    return base64.b64encode(bytes(b ^ 0x5A for b in body))
 
 
 def _same_digest(given: str, expected: str) -> bool:
