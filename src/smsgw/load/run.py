@@ -149,11 +149,13 @@ def emulators(
         args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
+    drain: threading.Thread | None = None
     try:
         assert popen.stdout is not None
         urls = _read_urls(popen, devices, timeout)
         # keep draining stdout so the emulator never blocks on a full pipe
-        threading.Thread(target=popen.stdout.read, daemon=True).start()
+        drain = threading.Thread(target=popen.stdout.read, daemon=True)
+        drain.start()
         yield urls
     finally:
         if popen.poll() is None:
@@ -165,6 +167,10 @@ def emulators(
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(popen.pid, signal.SIGKILL)
                 popen.wait(5)
+        if drain is not None:
+            drain.join(5)
+        if popen.stdout is not None:
+            popen.stdout.close()
 
 
 def _read_urls(popen: subprocess.Popen[bytes], devices: int, timeout: float) -> list[str]:
@@ -191,9 +197,11 @@ def _read_urls(popen: subprocess.Popen[bytes], devices: int, timeout: float) -> 
 def locust_command(options: LoadOptions, locustfile: Path, host: str, extra: dict[str, Any]) -> list[str]:
     """The master's (or the single process's) command line, without the distribution flags."""
     o = options
+    # the shape stops steady/spike runs at --run-time; a step run stops after its last step
+    run_time = max(1, round(o.duration + (2 if o.shape == "step" else 0)))
     args = [
         sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", host,
-        "-u", str(o.users), "-r", str(o.spawn_rate), "--run-time", f"{int(max(1, round(o.duration + 5)))}s",
+        "-u", str(o.users), "-r", str(o.spawn_rate), "--run-time", f"{run_time}s",
         "--shape", o.shape, "--duration", str(o.run_time),
         "--step-users", str(o.step_users), "--step-time", str(o.step_time), "--steps", str(o.steps),
         "--spike-users", str(o.spike_users), "--spike-at", str(o.spike_at), "--spike-time", str(o.spike_time),
@@ -281,7 +289,7 @@ def _receiver() -> Iterator[Any]:
 def _run_locust(
     o: LoadOptions, command: list[str], env: dict[str, str], out: Path
 ) -> tuple[int, bool, list[Path]]:
-    deadline = o.duration + 5 + o.grace
+    deadline = o.duration + 2 + o.grace
     procs: list[_Proc] = []
     try:
         if o.workers <= 0:

@@ -1,0 +1,169 @@
+"""smsgw.load.sendsms: bodies, answer checks and report matching of the send-sms profile."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from smsgw.load.sendsms import (
+    CompletionTracker,
+    SendSmsSettings,
+    TaskFactory,
+    TidAllocator,
+    check_dinstar_send,
+    check_simple_answer,
+    check_task_status,
+    dinstar_body,
+)
+
+
+def _answer(tids: list[int], status: str = "0 OK", **top: object) -> bytes:
+    body = {
+        "code": 200,
+        "reason": "OK",
+        "type": "task-status",
+        "status": [{"tid": t, "status": status} for t in tids],
+    }
+    body.update(top)
+    return orjson.dumps(body)
+
+
+def test_tid_allocators_of_two_workers_never_overlap() -> None:
+    a, b = TidAllocator(0, start=0), TidAllocator(1, start=0)
+    first = {a() for _ in range(1000)}
+    second = {b() for _ in range(1000)}
+    assert not first & second
+    assert all(0 <= t <= 0xFFFFFFFF for t in first | second)
+
+
+def test_tid_allocator_wraps_within_its_worker_space() -> None:
+    alloc = TidAllocator(3, start=(1 << 24) - 1)
+    assert alloc() >> 24 == 3
+    assert alloc() == 3 << 24
+
+
+def test_tid_allocator_refuses_a_worker_index_over_255() -> None:
+    with pytest.raises(ValueError, match="worker index"):
+        TidAllocator(256)
+
+
+def test_factory_builds_batches_with_fresh_tids_recipients_and_report_settings() -> None:
+    settings = SendSmsSettings(
+        tasks_per_request=3,
+        recipients_per_task=2,
+        port_mode="round-robin",
+        ports=2,
+        sr_url="http://rx/push/x",
+    )
+    factory = TaskFactory(settings, TidAllocator(0, start=10))
+    body, tids = factory.build()
+    doc = orjson.loads(body)
+    assert tids == [10, 11, 12]
+    assert doc["task_num"] == 3
+    assert doc["sr_url"] == "http://rx/push/x"
+    assert [t["from"] for t in doc["tasks"]] == ["1", "2", "1"]
+    assert all(len(t["to"].split(",")) == 2 for t in doc["tasks"])
+    _, again = factory.build()
+    assert again == [13, 14, 15]
+
+
+def test_factory_without_a_receiver_asks_no_status_reports() -> None:
+    body, _ = TaskFactory(SendSmsSettings(), TidAllocator(0)).build()
+    doc = orjson.loads(body)
+    assert "sr_url" not in doc
+    assert "from" not in doc["tasks"][0]
+
+
+def test_settings_refuse_an_unknown_port_mode() -> None:
+    with pytest.raises(ValueError, match="port mode"):
+        SendSmsSettings(port_mode="sideways")
+
+
+def test_all_tasks_ok_is_no_failure() -> None:
+    assert check_task_status(200, _answer([1, 2]), [1, 2]) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (503, b"{}", "HTTP 503"),
+        (200, b"<html>", "answer is not JSON"),
+        (200, _answer([1], code=0), "code 0"),
+        (200, _answer([1], type="send-sms"), "type 'send-sms', not task-status"),
+        (200, _answer([7]), "task-status tid not echoed"),
+        (200, _answer([1], status="13 Duplicated TaskId"), "task status 13"),
+        (200, _answer([1], status="0 Success"), "task status 0"),
+    ],
+)
+def test_a_wrong_answer_is_a_failure_named_by_its_cause(status: int, body: bytes, expected: str) -> None:
+    assert check_task_status(status, body, [1]) == expected
+
+
+def test_failure_counts_the_tasks_not_taken() -> None:
+    body = orjson.dumps(
+        {
+            "code": 200,
+            "type": "task-status",
+            "status": [{"tid": 1, "status": "16 Too Many Task"}] * 1
+            + [{"tid": 2, "status": "16 Too Many Task"}],
+        }
+    )
+    assert check_task_status(200, body, [1, 2]) == "task status 16 (2 of 2 tasks)"
+
+
+def test_simple_answer_accepts_the_code_key_with_a_trailing_space() -> None:
+    assert check_simple_answer(200, b'{"code ": 200, "reason": "OK"}') is None
+    assert check_simple_answer(200, b'{"code": 1, "reason": "Invalid User"}') == "code 1"
+
+
+def test_tracker_completes_a_task_when_nothing_is_left_to_send() -> None:
+    tracker = CompletionTracker()
+    tracker.submitted([5, 6], at=100.0)
+    partial = {
+        "type": "status-report",
+        "rpts": [{"tid": 5, "sending": 1, "sent": 0, "failed": 0, "unsent": 1}],
+    }
+    assert tracker.on_report(partial, 100.5) == []
+    final = {"rpts": [{"tid": 5, "sending": 0, "sent": 2, "failed": 0, "unsent": 0}, {"tid": 99, "sent": 1}]}
+    (done,) = tracker.on_report(final, 101.25)
+    assert done.tid == 5
+    assert done.latency == pytest.approx(1.25)
+    assert done.sent == 2
+    assert tracker.foreign == 1
+    assert set(tracker.pending) == {6}
+
+
+def test_tracker_reads_counters_sent_as_strings_and_reports_failures() -> None:
+    tracker = CompletionTracker()
+    tracker.submitted([1], at=0.0)
+    (done,) = tracker.on_report(
+        {"rpts": [{"tid": 1, "sending": "0", "sent": "0", "failed": "1", "unsent": "0"}]}, 2.0
+    )
+    assert done.failed == 1
+
+
+def test_tracker_bounds_its_memory() -> None:
+    tracker = CompletionTracker(max_pending=3)
+    tracker.submitted(range(5), at=0.0)
+    assert list(tracker.pending) == [2, 3, 4]
+    assert tracker.forgotten == 2
+
+
+def test_tracker_ignores_documents_that_are_not_reports() -> None:
+    tracker = CompletionTracker()
+    tracker.submitted([1], at=0.0)
+    assert tracker.on_report(["not", "a", "report"]) == []
+    assert tracker.on_report({"rpts": "x"}) == []
+    assert tracker.pending == {1: 0.0}
+
+
+def test_dinstar_body_and_answer_follow_section_2() -> None:
+    doc = orjson.loads(dinstar_body(["10086", "10087"], "hi", [1, 2], ports=[0]))
+    assert doc == {
+        "text": "hi",
+        "param": [{"number": "10086", "user_id": 1}, {"number": "10087", "user_id": 2}],
+        "port": [0],
+    }
+    assert check_dinstar_send(200, b'{"error_code":202,"sn":"x","sms_in_queue":2,"task_id":2}') is None
+    assert check_dinstar_send(200, b'{"error_code":550}') == "error_code 550"
+    assert check_dinstar_send(401, b"") == "HTTP 401"
