@@ -22,6 +22,8 @@ from smsgw._data import schemas_dir
 from smsgw._http.asgi import BodyTooLargeError, ClientDisconnectedError, Receive, Scope, Send, read_body
 from smsgw.emulator import control
 from smsgw.emulator.device import Device
+from smsgw.emulator.dinstar import control as dinstar_control
+from smsgw.emulator.dinstar.device import DinstarDevice
 from smsgw.emulator.messages import Push, Request, parse_query
 
 JSON_CT = b"application/json; charset=utf-8"
@@ -60,18 +62,20 @@ class RecordingSink:
         return True
 
 
-def _start_response(status: int, content_type: bytes, length: int) -> dict[str, Any]:
-    return {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", content_type), (b"content-length", str(length).encode())],
-    }
+def _start_response(
+    status: int, content_type: bytes, length: int, extra: tuple[tuple[str, str], ...] = ()
+) -> dict[str, Any]:
+    headers = [(b"content-type", content_type), (b"content-length", str(length).encode())]
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra]
+    return {"type": "http.response.start", "status": status, "headers": headers}
 
 
 class EmulatorApp:
     """ASGI app serving one device."""
 
-    def __init__(self, device: Device, sink: PushSink | None = None, *, tick: float = 0.02) -> None:
+    def __init__(
+        self, device: Device | DinstarDevice, sink: PushSink | None = None, *, tick: float = 0.02
+    ) -> None:
         self.device = device
         self.sink: PushSink = sink if sink is not None else RecordingSink()
         self.tick = tick
@@ -152,12 +156,18 @@ class EmulatorApp:
             return
         raw_query: bytes = scope.get("query_string", b"")
         client = scope.get("client")
+        # the Dinstar profile authenticates with the Authorization header (digest); never logged
+        headers = (
+            {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+            if isinstance(device, DinstarDevice)
+            else {}
+        )
         request = Request(
             scope["method"],
             path,
             parse_query(raw_query.decode("latin-1")) if raw_query else {},
             body,
-            {},
+            headers,
             client[0] if client else "",
         )
         response = device.handle(request)
@@ -169,7 +179,11 @@ class EmulatorApp:
                 _start_response(response.status, response.content_type.encode(), len(response.body) + 1)
             )
             return
-        await self._send(send, response.status, response.body, response.content_type.encode())
+        extra: tuple[tuple[str, str], ...] = getattr(response, "headers", ())
+        await send(
+            _start_response(response.status, response.content_type.encode(), len(response.body), extra)
+        )
+        await send({"type": "http.response.body", "body": response.body})
 
     async def _control(self, scope: Scope, path: str, body: bytes, send: Send) -> None:
         method = scope["method"]
@@ -183,6 +197,9 @@ class EmulatorApp:
             return
         if not isinstance(payload, dict):
             await self._json(send, 400, {"error": "body must be a JSON object"})
+            return
+        if isinstance(self.device, DinstarDevice):
+            await self._dinstar_control(self.device, method, path, payload, send)
             return
         try:
             if (method, path) == ("POST", "/_emu/mms"):
@@ -204,8 +221,36 @@ class EmulatorApp:
             self.flush()
         await self._json(send, status, answer)
 
+    async def _dinstar_control(
+        self, device: DinstarDevice, method: str, path: str, payload: dict[str, Any], send: Send
+    ) -> None:
+        handler = dinstar_control.ROUTES.get((method, path))
+        if handler is None:
+            known = any(p == path for _, p in dinstar_control.ROUTES)
+            await self._json(send, 405 if known else 404, {"error": f"no control endpoint {method} {path}"})
+            return
+        try:
+            status, answer = handler(device, payload)
+        except (control.ControlError, ValueError) as exc:
+            await self._json(send, 400, {"error": str(exc)})
+            return
+        if method == "POST":
+            self.flush()
+        await self._json(send, status, answer)
+
     def _openapi_document(self) -> bytes:
+        if self._openapi is None and isinstance(self.device, DinstarDevice):
+            path = schemas_dir() / "dinstar" / "openapi" / "uc-1.2.yaml"
+            if path.is_file():
+                self._openapi = path.read_bytes()
+            else:
+                paths = "".join(f"  {route}: {{}}\n" for route in self.device.paths)
+                self._openapi = (
+                    f"openapi: 3.1.0\ninfo:\n  title: {self.device.profile.title} (emulator)\n"
+                    f"  version: '1'\npaths:\n{paths}"
+                ).encode()
         if self._openapi is None:
+            assert isinstance(self.device, Device)
             path = schemas_dir() / "ejoin" / "openapi" / f"{self.device.profile.name}.yaml"
             if path.is_file():
                 self._openapi = path.read_bytes()

@@ -1,4 +1,4 @@
-"""``smsgw emulate``: start emulated Ejoin devices on loopback and print their URLs."""
+"""``smsgw emulate``: start emulated Ejoin or Dinstar devices on loopback and print their URLs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ def register(app: typer.Typer) -> None:
     @app.command("emulate")
     def emulate(  # noqa: PLR0917 (one option per parameter, typer style)
         devices: int = typer.Option(1, "--devices", "-n", min=1, max=256, help="How many devices."),
-        profile: str = typer.Option("gateway-2.4", help="gateway-2.4, router-2.2, proxy-gateway, simple-v2."),
+        profile: str = typer.Option(
+            "gateway-2.4", help="gateway-2.4, router-2.2, proxy-gateway, simple-v2 (Ejoin) or dinstar-uc."
+        ),
         ports: int = typer.Option(0, help="Ports per device (0: the profile's)."),
         slots: int = typer.Option(0, help="SIM slots per port (0: the profile's)."),
         host: str = typer.Option("127.0.0.1", help="Loopback address to listen on (127.0.0.0/8)."),
@@ -39,8 +41,11 @@ def register(app: typer.Typer) -> None:
             [], "--outcome", help="Outcome rule for numbers outside the network: PREFIX:PROBABILITY[:REASON]."
         ),
         list_faults: bool = typer.Option(False, "--list-faults", help="List quirks and defects and exit."),
+        tls: bool = typer.Option(
+            False, "--tls", help="HTTPS with a generated self-signed certificate (its CA file is printed)."
+        ),
     ) -> None:
-        """Start emulated Ejoin devices on loopback; prints one URL per device. Ctrl-C stops."""
+        """Start emulated Ejoin or Dinstar devices on loopback; prints one URL per device. Ctrl-C stops."""
         import asyncio
         import contextlib
         import ipaddress
@@ -67,10 +72,11 @@ def register(app: typer.Typer) -> None:
         from smsgw.emulator.faults import UnknownSwitchError
         from smsgw.emulator.network import Network, OutcomeRule
         from smsgw.emulator.profiles import get_profile
-        from smsgw.emulator.serve import build_devices, make_sink, serve_forever
+        from smsgw.emulator.serve import DINSTAR_PROFILES, build_devices, make_sink, serve_forever
 
         try:
-            get_profile(profile)
+            if profile not in DINSTAR_PROFILES:
+                get_profile(profile)
             rules = [OutcomeRule.parse(rule) for rule in outcome]
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
@@ -97,14 +103,26 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(f"unknown quirk or defect {exc.args[0]!r} (see --list-faults)") from exc
         apps = [EmulatorApp(device, make_sink()) for device in fleet]
         chosen = [http_port + i if http_port else free_port(host) for i in range(devices)]
+        from smsgw.emulator.dinstar.tls import LoopbackCertificate
+
+        certificate = LoopbackCertificate.create(host) if tls else None
+        scheme = "https" if tls else "http"
         for device, port in zip(fleet, chosen, strict=True):
             numbers = ",".join(s.number for s in device.bank.all_slots()[:2])
             shape = f"{device.n_ports}x{device.n_slots}"
-            console.print(f"http://{host}:{port}  {device.profile.name}  {shape}  SIM numbers {numbers}...")
+            console.print(
+                f"{scheme}://{host}:{port}  {device.profile.name}  {shape}  SIM numbers {numbers}..."
+            )
+        if certificate is not None:
+            console.print(f"CA certificate: {certificate.ca_path}")
         console.print("control API: /_emu/state, /_emu/faults, ... (/_emu/openapi.json); Ctrl-C stops")
         console.file.flush()  # the URLs are read by scripts through a pipe
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve_forever(apps, host, chosen))
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(serve_forever(apps, host, chosen, certificate))
+        finally:
+            if certificate is not None:
+                certificate.cleanup()
 
 
 __all__ = ["register"]

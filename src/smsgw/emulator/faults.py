@@ -63,7 +63,8 @@ def defect(name: str, description: str) -> str:
 
 def catalog() -> dict[str, Switch]:
     """Every declared quirk and defect, by name (sorted)."""
-    import smsgw.emulator.device  # noqa: F401  (declares the switches of every emulator module)
+    import smsgw.emulator.device  # declares the switches of every Ejoin emulator module
+    import smsgw.emulator.dinstar  # noqa: F401  (the Dinstar profile's switches)
 
     return dict(sorted(_CATALOG.items()))
 

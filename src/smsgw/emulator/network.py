@@ -14,10 +14,21 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from smsgw.emulator.device import Device
+    from smsgw.emulator.ports import PortBank
+
+
+class Subscriber(Protocol):
+    """A device on the network (Ejoin or Dinstar): its SIMs (``bank``) and SMS arrival."""
+
+    @property
+    def bank(self) -> PortBank: ...
+
+    def deliver(  # noqa: PLR0917 (one signature for every device family)
+        self, port: int, slot: int, sender: str, recipient: str, text: str, at: float, report: bool = False
+    ) -> None: ...
 
 
 DEFAULT_REASON = "27 Absent subscriber"
@@ -49,7 +60,7 @@ class OutcomeRule:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    device: Device
+    device: Subscriber
     port: int
     slot: int
 
@@ -63,11 +74,11 @@ class Network:
         self.rng = random.Random(seed)  # noqa: S311 (seeded emulation)
         self.rules: list[OutcomeRule] = list(rules or [])
         self.smsc = smsc
-        self.devices: list[Device] = []
+        self.devices: list[Subscriber] = []
         self._index: dict[str, Route] | None = None
         self._lock = threading.Lock()
 
-    def attach(self, device: Device) -> int:
+    def attach(self, device: Subscriber) -> int:
         with self._lock:
             self.devices.append(device)
             self._index = None
@@ -105,4 +116,4 @@ def _norm(number: str) -> str:
     return number.strip().lstrip("+")
 
 
-__all__ = ["Network", "OutcomeRule", "Route"]
+__all__ = ["Network", "OutcomeRule", "Route", "Subscriber"]

@@ -16,6 +16,8 @@ from smsgw._http.server import ServerThread
 from smsgw.emulator.app import EmulatorApp, PushSink
 from smsgw.emulator.clock import Clock, ScaledClock
 from smsgw.emulator.device import Device, DeviceConfig
+from smsgw.emulator.dinstar.device import DinstarDevice
+from smsgw.emulator.dinstar.tls import LoopbackCertificate
 from smsgw.emulator.network import Network
 from smsgw.emulator.pushes import PushDispatcher
 
@@ -25,12 +27,23 @@ def make_sink() -> PushSink:
     return PushDispatcher(timeout=2.0, retries=2)
 
 
+#: profiles served by :class:`DinstarDevice` (the others are Ejoin documents)
+DINSTAR_PROFILES = frozenset({"dinstar-uc"})
+
+
+def new_device(config: DeviceConfig, clock: Clock, network: Network | None = None) -> Device | DinstarDevice:
+    """The device of ``config.profile``: an Ejoin :class:`Device` or a :class:`DinstarDevice`."""
+    if config.profile in DINSTAR_PROFILES:
+        return DinstarDevice(config, clock, network)
+    return Device(config, clock, network)
+
+
 def build_devices(
     count: int, template: DeviceConfig, clock: Clock, network: Network | None = None
-) -> list[Device]:
+) -> list[Device | DinstarDevice]:
     """``count`` devices from one template (device ``index`` 0..count-1 gives distinct numbers)."""
     network = network if network is not None else Network(seed=template.seed)
-    return [Device(replace(template, index=template.index + i), clock, network) for i in range(count)]
+    return [new_device(replace(template, index=template.index + i), clock, network) for i in range(count)]
 
 
 class Fleet:
@@ -47,7 +60,9 @@ class Fleet:
         host: str = "127.0.0.1",
         ports: list[int] | None = None,
         tick: float = 0.02,
+        tls: bool = False,
     ) -> None:
+        """``tls``: HTTPS with a self-signed certificate for ``host`` (:attr:`ca_file` verifies it)."""
         template = template or DeviceConfig()
         self.clock = clock or ScaledClock(1.0)
         self.network = network or Network(seed=template.seed)
@@ -56,14 +71,22 @@ class Fleet:
             EmulatorApp(d, sink if sink is not None else make_sink(), tick=tick) for d in self.devices
         ]
         chosen = ports or [0] * count
+        self.tls: LoopbackCertificate | None = LoopbackCertificate.create(host) if tls else None
+        ssl_options = self.tls.uvicorn_options() if self.tls is not None else {}
         self.servers = [
-            ServerThread(app, host=host, port=port, lifespan="on")
+            ServerThread(app, host=host, port=port, lifespan="on", **ssl_options)
             for app, port in zip(self.apps, chosen, strict=True)
         ]
 
     @property
     def urls(self) -> list[str]:
-        return [s.url for s in self.servers]
+        scheme = "https://" if self.tls is not None else "http://"
+        return [scheme + s.url.removeprefix("http://") for s in self.servers]
+
+    @property
+    def ca_file(self) -> str | None:
+        """The CA certificate (PEM) to verify the devices' HTTPS with (``tls=True``)."""
+        return str(self.tls.ca_path) if self.tls is not None else None
 
     def start(self) -> Fleet:
         started: list[ServerThread] = []
@@ -79,6 +102,8 @@ class Fleet:
     def stop(self) -> None:
         for server in self.servers:
             server.stop()
+        if self.tls is not None:
+            self.tls.cleanup()
 
     def __enter__(self) -> Fleet:
         return self.start()
@@ -89,13 +114,24 @@ class Fleet:
         self.stop()
 
 
-async def serve_forever(apps: list[EmulatorApp], host: str, ports: list[int]) -> None:
-    """Serve every app on its port with uvicorn until cancelled (Ctrl-C)."""
+async def serve_forever(
+    apps: list[EmulatorApp], host: str, ports: list[int], tls: LoopbackCertificate | None = None
+) -> None:
+    """Serve every app on its port with uvicorn until cancelled (Ctrl-C); HTTPS with ``tls``."""
     import uvicorn
 
+    ssl_options = tls.uvicorn_options() if tls is not None else {}
     servers = [
         uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="warning",
+                access_log=False,
+                lifespan="on",
+                **ssl_options,
+            )
         )
         for app, port in zip(apps, ports, strict=True)
     ]
@@ -109,4 +145,4 @@ async def serve_forever(apps: list[EmulatorApp], host: str, ports: list[int]) ->
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-__all__ = ["Fleet", "build_devices", "make_sink", "serve_forever"]
+__all__ = ["DINSTAR_PROFILES", "Fleet", "build_devices", "make_sink", "new_device", "serve_forever"]

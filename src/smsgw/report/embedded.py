@@ -1,7 +1,8 @@
 """The embedded target of ``smsgw certify`` without ``--target``: emulator + receiver in-process.
 
 :func:`start_embedded_target` is the one place where the embedded emulator (``smsgw.emulator``)
-and push receiver (``smsgw.receiver``) are started for a certification run.  The emulator's clock
+and push receiver (``smsgw.receiver``) are started for a certification run (Ejoin profiles and
+``dinstar-uc``; a Dinstar device pushes to the receiver from the start).  The emulator's clock
 runs :data:`CLOCK_SPEEDUP` times faster than the wall clock, and the suite's timers are scaled to
 match, so a certification of the emulator takes seconds where a real device takes minutes.  The
 emulator belongs to the run: the suite's SMS go to the numbers of its own SIMs
@@ -54,10 +55,9 @@ def start_embedded_target(
     loopback ports for the run."""
     if speedup <= 0:
         raise EmbeddedUnavailable("the emulator's clock speed-up must be positive")
-    if PROFILE_FAMILY.get(profile) != "ejoin":
-        raise EmbeddedUnavailable(
-            f"the embedded emulator emulates Ejoin devices only, not profile {profile!r}"
-        )
+    family = PROFILE_FAMILY.get(profile)
+    if family not in ("ejoin", "dinstar"):
+        raise EmbeddedUnavailable(f"the embedded emulator has no device for profile {profile!r}")
     try:
         from smsgw.emulator.clock import ScaledClock
         from smsgw.emulator.device import DeviceConfig
@@ -69,23 +69,31 @@ def start_embedded_target(
         ) from None
     import secrets
 
-    username, password = "root", secrets.token_urlsafe(12)
-    try:
-        config = DeviceConfig(profile=profile, username=username, password=password)
-    except ValueError as exc:
-        raise EmbeddedUnavailable(str(exc)) from None
-    with start_receiver() as receiver, Fleet(1, config, clock=ScaledClock(speedup)) as fleet:
-        yield EmbeddedTarget(
-            url=fleet.urls[0],
-            callback_url=receiver.public_url,
-            receiver_url=receiver.url,
-            profile=profile,
-            declaration=Declaration.everything(profile, source="built-in: the embedded emulator"),
-            username=username,
-            password=password,
-            time_scale=1.0 / speedup,
-            phone_numbers=_own_numbers(fleet),
-        )
+    username = "admin" if family == "dinstar" else "root"
+    password = secrets.token_urlsafe(12)
+    with start_receiver() as receiver:
+        # a Dinstar gateway's push URL is device configuration (dinstar-uc-1.2 §17), not an API call
+        try:
+            config = DeviceConfig(
+                profile=profile,
+                username=username,
+                password=password,
+                status_url=receiver.public_url if family == "dinstar" else None,
+            )
+        except ValueError as exc:
+            raise EmbeddedUnavailable(str(exc)) from None
+        with Fleet(1, config, clock=ScaledClock(speedup)) as fleet:
+            yield EmbeddedTarget(
+                url=fleet.urls[0],
+                callback_url=receiver.public_url,
+                receiver_url=receiver.url,
+                profile=profile,
+                declaration=Declaration.everything(profile, source="built-in: the embedded emulator"),
+                username=username,
+                password=password,
+                time_scale=1.0 / speedup,
+                phone_numbers=_own_numbers(fleet),
+            )
 
 
 def _own_numbers(fleet: Fleet, count: int = 2) -> tuple[str, ...]:

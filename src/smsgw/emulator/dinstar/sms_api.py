@@ -1,0 +1,349 @@
+"""SMS endpoints of the Dinstar gateway: send_sms (§2), query_sms_result (§3),
+query_sms_deliver_status (§4), query_sms_in_queue (§5), query_incoming_sms (§6), stop_sms (§9),
+and the SMS side of :meth:`DinstarDevice.advance` (sending, delivery statuses, their pushes §17)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from smsgw.emulator.dinstar.common import (
+    BadRequest,
+    as_int,
+    as_int_list,
+    as_str_list,
+    is_number,
+    opt_str,
+    parse_time,
+)
+from smsgw.emulator.dinstar.segmentation import ENCODINGS, split
+from smsgw.emulator.dinstar.sms import (
+    DELIVERED,
+    FAILED,
+    SENDING,
+    SENT_OK,
+    STATUS_PERMANENT,
+    STATUS_RECEIVED,
+    DeliverStatus,
+    IncomingSms,
+    SmsRecord,
+)
+from smsgw.emulator.faults import defect
+from smsgw.emulator.messages import Request, Response
+
+if TYPE_CHECKING:
+    from smsgw.emulator.dinstar.device import DinstarDevice
+
+D_NO_413_NUMBERS = defect("defect.dinstar-no-413-over-128-numbers", "send_sms accepts more than 128 numbers")
+D_NO_413_TEXT = defect("defect.dinstar-no-413-over-1500-bytes", "send_sms accepts a text over 1500 bytes")
+D_SEND_200 = defect("defect.dinstar-send-sms-200", "send_sms answers error_code 200 instead of 202")
+D_NO_550 = defect(
+    "defect.dinstar-no-550", "send_sms accepts a request when no port can send (202 instead of 550)"
+)
+D_PARAM_LITERAL = defect(
+    "defect.dinstar-param-not-substituted", "#param# is sent literally, text_param ignored"
+)
+D_ENCODING_IGNORED = defect(
+    "defect.dinstar-encoding-ignored", "gsm-7bit requests are split as UCS2 (70/67 characters per part)"
+)
+D_SEGMENTS_MISCOUNTED = defect(
+    "defect.dinstar-segments-miscounted",
+    "long messages are cut at 160/70 (no room for the concatenation header)",
+)
+D_REF_ID_MISSING = defect("defect.dinstar-ref-id-missing", "SMS results (answer and push) lack ref_id")
+D_REF_ID_NO_WRAP = defect("defect.dinstar-ref-id-not-wrapping", "reference ids grow past 255")
+D_USER_ID_MISSING = defect(
+    "defect.dinstar-user-id-not-echoed", "SMS results lack the user_id given in send_sms"
+)
+D_RESULT_413_MISSING = defect(
+    "defect.dinstar-query-no-413", "query_sms_result/query_sms_deliver_status accept more than 32 numbers"
+)
+D_ONE_STATUS_PER_SMS = defect(
+    "defect.dinstar-one-deliver-status-per-sms",
+    "a multi-part SMS gets one delivery status, not one per segment",
+)
+D_REPORT_IGNORED = defect(
+    "defect.dinstar-status-report-ignored", "request_status_report false still produces delivery statuses"
+)
+D_RESULT_NOT_PUSHED = defect("defect.dinstar-sms-result-not-pushed", "no sms_result push")
+D_UNREAD_NOT_MARKED = defect(
+    "defect.dinstar-unread-not-marked-read", "query_incoming_sms flag=unread leaves the messages unread"
+)
+D_INCOMING_ID_IGNORED = defect(
+    "defect.dinstar-incoming-id-ignored",
+    "query_incoming_sms ignores incoming_sms_id (returns older messages)",
+)
+D_COUNTS_SWAPPED = defect(
+    "defect.dinstar-read-unread-swapped", "query_incoming_sms swaps the read and unread counts"
+)
+D_STOP_UNKNOWN_200 = defect(
+    "defect.dinstar-stop-unknown-200", "stop_sms of an unknown task answers 200, not 404"
+)
+
+MAX_NUMBERS, MAX_TEXT_BYTES, MAX_QUERY_NUMBERS = 128, 1500, 32
+#: answers list at most this many received SMS; the client pages with incoming_sms_id (§6.5)
+INCOMING_PAGE = 100
+_PARAM = re.compile("#param#")
+
+
+def substitute(text: str, values: list[str]) -> str:
+    """Each ``#param#`` takes the next ``text_param`` element (§2.2); missing ones become empty."""
+    it = iter(values)
+    return _PARAM.sub(lambda _m: next(it, ""), text)
+
+
+# -- send_sms (§2) -------------------------------------------------------------------------------------
+def send_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
+    sw = dev.switches
+    text = params.get("text")
+    entries = params.get("param")
+    if not isinstance(text, str):
+        raise BadRequest("text is required (a string)")
+    if not isinstance(entries, list) or not entries:
+        raise BadRequest("param is required (an array of objects)")
+    if len(entries) > MAX_NUMBERS and not sw.on(D_NO_413_NUMBERS):
+        raise BadRequest(f"more than {MAX_NUMBERS} numbers", 413)
+    if len(text.encode()) > MAX_TEXT_BYTES and not sw.on(D_NO_413_TEXT):
+        raise BadRequest(f"text over {MAX_TEXT_BYTES} bytes", 413)
+    encoding = params.get("encoding", "unicode")
+    if encoding not in ENCODINGS:
+        raise BadRequest("encoding must be 'unicode' or 'gsm-7bit'")
+    report = params.get("request_status_report", True)
+    if not isinstance(report, bool):
+        raise BadRequest("request_status_report must be true or false")
+    allowed: tuple[int, ...] = ()
+    if "port" in params:
+        allowed = tuple(dict.fromkeys(dev.bank_port(p) for p in as_int_list(params["port"], "port", low=-1)))
+    split_as = "unicode" if sw.on(D_ENCODING_IGNORED) else encoding
+    now = dev.clock.now()
+    records: list[SmsRecord] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise BadRequest("each param element must be an object")
+        number = entry.get("number")
+        if not isinstance(number, str) or not is_number(number):
+            raise BadRequest("number must be a digit string of at most 24 bytes")
+        values = entry.get("text_param", [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise BadRequest("text_param must be an array of strings")
+        user_id = entry.get("user_id")
+        if user_id is not None:
+            user_id = as_int(user_id, "user_id")
+        body = text if sw.on(D_PARAM_LITERAL) else substitute(text, values)
+        segments = split(body, split_as, udh=not sw.on(D_SEGMENTS_MISCOUNTED))
+        records.append(SmsRecord(0, number, body, segments, user_id, report, allowed, now))
+    candidates = allowed or tuple(p.number for p in dev.bank.ports)
+    if not any(dev.can_send(p) for p in candidates) and not sw.on(D_NO_550):
+        raise BadRequest("no available port for sending sms", 550)
+    task_id = dev.board.submit(records)
+    code = 200 if sw.on(D_SEND_200) else 202
+    return dev.reply(code, sms_in_queue=dev.board.in_queue, task_id=task_id)
+
+
+# -- results (§3, §4) -----------------------------------------------------------------------------------
+def _filters(dev: DinstarDevice, params: dict[str, Any]) -> Callable[[int, str, float], bool]:
+    numbers: set[str] | None = None
+    if "number" in params:
+        listed = as_str_list(params["number"], "number", limit=10_000)
+        if len(listed) > MAX_QUERY_NUMBERS and not dev.switches.on(D_RESULT_413_MISSING):
+            raise BadRequest(f"more than {MAX_QUERY_NUMBERS} numbers", 413)
+        if any(len(n.encode()) > 24 for n in listed):
+            raise BadRequest("a number is longer than 24 bytes")
+        numbers = set(listed)
+    ports = (
+        {dev.bank_port(p) for p in as_int_list(params["port"], "port", low=-1)} if "port" in params else None
+    )
+    after = parse_time(params["time_after"], "time_after") if "time_after" in params else None
+    before = parse_time(params["time_before"], "time_before") if "time_before" in params else None
+
+    def keep(port: int, number: str, at: float) -> bool:
+        return (
+            (numbers is None or number in numbers)
+            and (ports is None or port in ports)
+            and (after is None or at >= after)
+            and (before is None or at <= before)
+        )
+
+    return keep
+
+
+def result_entry(dev: DinstarDevice, record: SmsRecord) -> dict[str, Any]:
+    """One SMS result (§3.3); ``port`` before a port is assigned is the first allowed one."""
+    port = record.port or (record.allowed[0] if record.allowed else 1)
+    entry: dict[str, Any] = {"port": dev.api_port(port), "number": record.number}
+    if record.user_id is not None and not dev.switches.on(D_USER_ID_MISSING):
+        entry["user_id"] = record.user_id
+    entry["time"] = dev.time(record.time or record.submitted)
+    entry["status"] = record.status
+    entry["count"] = record.count
+    entry["succ_count"] = record.succ_count
+    if not dev.switches.on(D_REF_ID_MISSING):
+        # a message still waiting for a port has no reference id yet: 0 until it is sent
+        entry["ref_id"] = max(0, record.ref_id)
+    entry["imsi"] = record.imsi
+    return entry
+
+
+def query_sms_result(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
+    keep = _filters(dev, params)
+    user_ids = set(as_int_list(params["user_id"], "user_id")) if "user_id" in params else None
+    result = [
+        result_entry(dev, r)
+        for r in dev.board.records
+        if keep(r.port or (r.allowed[0] if r.allowed else 1), r.number, r.time or r.submitted)
+        and (user_ids is None or r.user_id in user_ids)
+    ]
+    return dev.reply(200, result=result)
+
+
+def deliver_entry(dev: DinstarDevice, status: DeliverStatus) -> dict[str, Any]:
+    return {
+        "port": dev.api_port(status.port),
+        "number": status.number,
+        "time": dev.time(status.time),
+        "ref_id": status.ref_id,
+        "status_code": status.status_code,
+        "imsi": status.imsi,
+    }
+
+
+def query_sms_deliver_status(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
+    keep = _filters(dev, params)
+    result = [deliver_entry(dev, d) for d in dev.board.deliveries if keep(d.port, d.number, d.record.time)]
+    return dev.reply(200, result=result)
+
+
+def query_sms_in_queue(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
+    return dev.reply(200, in_queue=dev.board.in_queue)
+
+
+def stop_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
+    if "task_id" not in params:
+        raise BadRequest("task_id is required")
+    task_id = as_int(params["task_id"], "task_id")
+    if not dev.board.stop(task_id) and not dev.switches.on(D_STOP_UNKNOWN_200):
+        return dev.reply(404)
+    return dev.reply(200)
+
+
+# -- incoming (§6) -----------------------------------------------------------------------------------
+def incoming_entry(dev: DinstarDevice, sms: IncomingSms) -> dict[str, Any]:
+    return {
+        "incoming_sms_id": sms.incoming_sms_id,
+        "port": dev.api_port(sms.port),
+        "number": sms.number,
+        "smsc": sms.smsc,
+        "timestamp": dev.time(sms.at),
+        "text": sms.text,
+    }
+
+
+def query_incoming_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
+    sw = dev.switches
+    after = as_int(params.get("incoming_sms_id", 0), "incoming_sms_id")
+    flag = opt_str(params, "flag") or "unread"
+    if flag not in ("unread", "read", "all"):
+        raise BadRequest("flag must be unread, read or all")
+    ports = (
+        {dev.bank_port(p) for p in as_int_list(params["port"], "port", low=-1)} if "port" in params else None
+    )
+    chosen: list[IncomingSms] = []
+    for sms in dev.inbox.messages:
+        if sms.incoming_sms_id <= after and not sw.on(D_INCOMING_ID_IGNORED):
+            continue
+        if ports is not None and sms.port not in ports:
+            continue
+        if (flag == "unread" and sms.read) or (flag == "read" and not sms.read):
+            continue
+        chosen.append(sms)
+        if len(chosen) >= INCOMING_PAGE:
+            break
+    answer = [incoming_entry(dev, s) for s in chosen]
+    if not sw.on(D_UNREAD_NOT_MARKED):
+        for sms in chosen:
+            sms.read = True
+    read, unread = dev.inbox.counts()
+    if sw.on(D_COUNTS_SWAPPED):
+        read, unread = unread, read
+    return dev.reply(200, sms=answer, read=read, unread=unread)
+
+
+# -- sending (advance) --------------------------------------------------------------------------------
+def advance(dev: DinstarDevice, now: float) -> None:
+    board = dev.board
+    board.advance(
+        now, lambda: [p.number for p in dev.bank.ports], dev.can_send, _starter(dev), _completer(dev)
+    )
+    statuses: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    for at, record, index, code in board.due_reports(now):
+        ref = (
+            (record.ref_id + index) % 256 if not dev.switches.on(D_REF_ID_NO_WRAP) else record.ref_id + index
+        )
+        status = DeliverStatus(record.port, record.number, at, ref, code, record.imsi, record)
+        board.deliveries.append(status)
+        statuses.append(deliver_entry(dev, status))
+        record.delivered[index] = code
+        if all(c == STATUS_RECEIVED for c in record.delivered) and record.status == SENT_OK:
+            record.status = DELIVERED
+            results.append(result_entry(dev, record))
+    if statuses:
+        dev.outbox.append(("sms_deliver_status", statuses))
+    if results and not dev.switches.on(D_RESULT_NOT_PUSHED):
+        dev.outbox.append(("sms_result", results))
+
+
+def _starter(dev: DinstarDevice) -> Callable[[SmsRecord, int, float], None]:
+    def start(record: SmsRecord, port: int, at: float) -> None:
+        slot = dev.bank.port(port).current
+        record.port, record.slot, record.time, record.imsi = port, slot.slot, at, slot.imsi
+        wrap = not dev.switches.on(D_REF_ID_NO_WRAP)
+        record.ref_id = dev.board.next_ref(port, record.count, wrap=wrap)
+
+    return start
+
+
+def _completer(dev: DinstarDevice) -> Callable[[SmsRecord, float], None]:
+    def complete(record: SmsRecord, at: float) -> None:
+        sw = dev.switches
+        slot = dev.bank.slot(record.port, record.slot)
+        if record.status != SENDING:
+            return
+        if not dev.can_send(record.port) or (slot.sms_limit >= 0 and slot.sms_sent >= slot.sms_limit):
+            record.status = FAILED
+        else:
+            delivered = True
+            network = dev.network
+            route = network.lookup(record.number) if network is not None else None
+            if route is not None:
+                route.device.deliver(
+                    route.port, route.slot, slot.number or "0", record.number, record.text, at
+                )
+            elif network is not None:
+                delivered, _reason = network.external_outcome(record.number)
+            slot.sms_sent += 1
+            record.status = SENT_OK
+            record.succ_count = record.count
+            if record.report or sw.on(D_REPORT_IGNORED):
+                parts = 1 if sw.on(D_ONE_STATUS_PER_SMS) else record.count
+                record.delivered = [None] * parts
+                code = STATUS_RECEIVED if delivered else STATUS_PERMANENT
+                for index in range(parts):
+                    dev.board.reports.append((at + dev.board.report_delay, record, index, code))
+        if not sw.on(D_RESULT_NOT_PUSHED):
+            dev.outbox.append(("sms_result", [result_entry(dev, record)]))
+
+    return complete
+
+
+ROUTES: dict[str, Callable[[DinstarDevice, dict[str, Any], Request], Response]] = {
+    "/api/send_sms": send_sms,
+    "/api/query_sms_result": query_sms_result,
+    "/api/query_sms_deliver_status": query_sms_deliver_status,
+    "/api/query_sms_in_queue": query_sms_in_queue,
+    "/api/query_incoming_sms": query_incoming_sms,
+    "/api/stop_sms": stop_sms,
+}
+
+__all__ = ["ROUTES", "advance", "incoming_entry", "result_entry", "substitute"]
