@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -35,7 +36,7 @@ from smsgw.emulator.faults import Faults, Switches, defect, quirk
 from smsgw.emulator.inbox import Inbox, Received, scts
 from smsgw.emulator.messages import JSON_CT, Push, Request, Response
 from smsgw.emulator.network import Network
-from smsgw.emulator.ports import PortBank, PortSpecError, parse_number_list, parse_port_spec
+from smsgw.emulator.ports import PortBank, PortSpecError, parse_number_list
 from smsgw.emulator.profiles import Profile, get_profile
 from smsgw.emulator.routercfg import RouterConfig, SimplePorts
 from smsgw.emulator.security import Rejected, SecurityManager, sealed
@@ -135,6 +136,84 @@ D_GET_TASKS_PORT_IGNORED = defect(
 )
 D_GET_TASKS_REVERSED = defect("defect.get-tasks-reversed", "goip_get_tasks lists the newest task first")
 D_STATS_COUNT_WRONG = defect("defect.stats-count-wrong", "statistics count is not the number of stats items")
+# goip_get_status and dev-status (§4.1)
+D_SEQ_FROM_0 = defect("defect.dev-status-seq-from-0", "dev-status seq counts from 0")
+D_DEVSTATUS_IP_EMPTY = defect("defect.dev-status-ip-empty", 'dev-status ip is ""')
+D_EXPIRES_FIXED = defect("defect.expires-fixed-180", "dev-status expires is 180 whatever the period")
+D_MAX_SLOTS_TOTAL = defect(
+    "defect.max-slots-total", "max-slots counts every slot of the device (ports x slots)"
+)
+D_STATUS_OBJECT = defect(
+    "defect.dev-status-status-object", "dev-status status is an object keyed by port name"
+)
+D_VER_EMPTY = defect("defect.ver-empty", 'dev-status ver is ""')
+D_LISTS_EVERY_SLOT = defect(
+    "defect.status-lists-every-slot", "goip_get_status lists every slot without all_sims/all_slots"
+)
+D_URL_CLEARED = defect(
+    "defect.status-url-cleared-by-get", "a goip_get_status without url forgets the report URL"
+)
+D_URL_NOT_DECODED = defect(
+    "defect.status-url-not-decoded", "the url parameter keeps its percent-escapes (%26)"
+)
+D_PERIOD_DEFAULT_180 = defect("defect.period-default-180", "a url without period reports every 180 s, not 60")
+D_PERIOD_MINUTES = defect("defect.period-in-minutes", "period is read in minutes")
+D_PORT_STATUS_FIRST_ONLY = defect(
+    "defect.port-status-first-only", "only the first status change of each port is pushed as port-status"
+)
+# goip_send_cmd (§5)
+D_CMD_OP_UNCHECKED = defect("defect.cmd-op-unchecked", "an unknown or missing command op answers 0 OK")
+D_CMD_PORTS_OPTIONAL = defect("defect.cmd-ports-optional", "a port command without ports acts on every port")
+D_MULTIPLE_FIRST_ONLY = defect("defect.multiple-first-only", "op=multiple runs only the first command of ops")
+D_OPS_ALWAYS_RUN = defect("defect.ops-without-multiple-run", "ops next to another op are run too")
+D_SAVE_REFUSED = defect("defect.save-refused", "op=save answers 15 Invalid CMD")
+D_PORTS_CHECKED_ALWAYS = defect(
+    "defect.ports-checked-for-save", "save and reboot with an invalid ports answer 2 Invalid Port"
+)
+D_REBOOT_IGNORED = defect("defect.reboot-ignored", "op=reboot answers OK but the device does not restart")
+D_CMD_CHARSET_REFUSED = defect(
+    "defect.cmd-charset-refused", "a command whose Content-Type names a charset answers 15 Invalid CMD"
+)
+D_SET_NOT_APPLIED = defect("defect.set-not-applied", "op=set answers OK but nothing changes")
+D_SET_BODY_IGNORED = defect(
+    "defect.set-body-ignored", "op=set reads only the query, not the name(n)=value body"
+)
+D_GET_EMPTY = defect("defect.cmd-get-empty", "op=get answers 0 OK without the values asked for")
+# transport
+D_BODY_CREDS_IGNORED = defect(
+    "defect.body-credentials-ignored", "credentials in a POST's JSON body are not read"
+)
+D_POST_QUERY_CREDS_IGNORED = defect(
+    "defect.post-query-credentials-ignored", "a POST reads credentials only from its JSON body"
+)
+D_VERSION_REQUIRED = defect("defect.version-required", "a request without version is refused")
+D_VERSION_11_REFUSED = defect("defect.version-1-1-refused", "version=1.1 is refused as an unknown version")
+# statistics (§9, §10)
+D_STATS_PORTS_DEFAULT_1 = defect("defect.stats-ports-default-1", "statistics without ports count port 1 only")
+D_STATS_PORT_LIST_FIRST = defect(
+    "defect.stats-port-list-first-only", "statistics ports 1-2,4 count the first item only"
+)
+D_STATS_SLOTS_DEFAULT_ALL = defect(
+    "defect.stats-slots-default-all", "statistics without slots list every slot"
+)
+D_STATS_SLOTS_ALL_IGNORED = defect(
+    "defect.stats-slots-all-ignored", "statistics slots=all list the current card only"
+)
+D_STATS_TYPE_0_1_ONLY = defect("defect.stats-type-0-1-only", "statistics type 2 and 3 are refused")
+D_STATS_WINDOWS_SWAPPED = defect(
+    "defect.stats-windows-swapped", "statistics type 0 answers the cumulative counters and 3 the last hour"
+)
+D_STATS_FIELD_MISSING = defect("defect.stats-field-missing", "stats entries lack con_failed")
+D_STATS_ZERO_BASED = defect("defect.stats-zero-based", "stats entries number ports and slots from 0")
+D_SENT_OK_NOT_COUNTED = defect(
+    "defect.stats-sent-ok-not-counted", "a successful SMS counts in sent, not in sent_ok"
+)
+D_RECEIVED_NOT_COUNTED = defect("defect.stats-received-not-counted", "received SMS are not counted")
+D_NC_PERCENT = defect("defect.call-nc-percent", 'call statistics nc is a percentage ("43%"), not "n/m"')
+D_ASR_FRACTION = defect(
+    "defect.call-asr-fraction", "call statistics asr is a fraction (0.43), not a percentage"
+)
+D_TCD_SECONDS = defect("defect.call-tcd-seconds", "call statistics tcd is in seconds, not minutes")
 
 PORT_STATUS_CT = JSON_CT
 OK_200 = {"code": 200, "reason": "OK"}
@@ -206,6 +285,9 @@ class Device:
         )
         self.inbox = Inbox(self._new_ssrc(), sim_src=self.profile.recv_sim_src)
         self.stats = Statistics(n_ports, n_slots)
+        self.stats.seed_history(self.clock.now())
+        for slot in (p.slots[0] for p in self.bank.ports[1:]):
+            slot.call_minutes = int(self.stats.calls(slot.port, 1).summary(3, self.clock.now())["tcd"])
         self.esim = EsimBank(n_ports)
         self.security = SecurityManager({config.username: config.password}, switches=self.switches)
         self.router = _make_router(self)
@@ -218,6 +300,8 @@ class Device:
         self.period = config.status_period
         self.dev_seq = 0
         self.sent_seq = 0
+        #: ports whose status change was pushed since the report URL was set (D_PORT_STATUS_FIRST_ONLY)
+        self._pushed_ports: set[int] = set()
         self.next_dev_status = float("inf")
         if self.status_url and self.period > 0:
             self.next_dev_status = self.clock.now() + self.period
@@ -319,7 +403,13 @@ class Device:
             return True, replace(request, body=verdict.body or b"")
         user = query.get("username")
         password = query.get("password")
-        if (user is None or password is None) and isinstance(body, dict):
+        if request.method == "POST" and self.switches.on(D_POST_QUERY_CREDS_IGNORED):
+            user = password = None
+        if (
+            (user is None or password is None)
+            and isinstance(body, dict)
+            and not self.switches.on(D_BODY_CREDS_IGNORED)
+        ):
             user = _str_key(body, "username")
             password = _str_key(body, "password")
         if user is None or password is None:
@@ -361,9 +451,14 @@ class Device:
         now = self.clock.now()
         url = q.get("url")
         if url:
+            if self.switches.on(D_URL_NOT_DECODED):
+                url = quote(url, safe=":/?=@")
             self.status_url = url if "://" in url else f"http://{url}"
+            self._pushed_ports.clear()
             if "period" not in q and self.period <= 0:
-                self._set_period(60, now)
+                self._set_period(180 if self.switches.on(D_PERIOD_DEFAULT_180) else 60, now)
+        elif self.switches.on(D_URL_CLEARED):
+            self.status_url = None
         if "period" in q:
             try:
                 period = int(q["period"])
@@ -389,6 +484,8 @@ class Device:
                 self.period = 0
                 self.next_dev_status = float("inf")
             return
+        if self.switches.on(D_PERIOD_MINUTES):
+            period *= 60
         if period < 60 and not self.switches.on(D_PERIOD_MIN):
             period = 60
         self.period = period
@@ -405,7 +502,7 @@ class Device:
             self.dev_seq = 1
         entries = []
         all_sims = all_sims and not sw.on(D_ALL_SIMS_IGNORED)
-        all_slots = all_slots and not sw.on(D_ALL_SLOTS_IGNORED)
+        all_slots = (all_slots and not sw.on(D_ALL_SLOTS_IGNORED)) or sw.on(D_LISTS_EVERY_SLOT)
         for p in self.bank.ports:
             if (port is not None and p.number != port) or (
                 p.number == self.n_ports and sw.on(D_PORT_MISSING)
@@ -414,11 +511,15 @@ class Device:
             for s in p.slots:
                 if all_slots or (all_sims and s.present) or p.active == s.slot:
                     entries.append(self.bank.entry(s, sw, counters=self.profile.usage_counters))
-        payload: dict[str, Any] = {"type": "dev-status", "seq": self.dev_seq, "expires": self.period or 180}
+        payload: dict[str, Any] = {
+            "type": "dev-status",
+            "seq": self.dev_seq - (1 if sw.on(D_SEQ_FROM_0) else 0),
+            "expires": 180 if sw.on(D_EXPIRES_FIXED) else self.period or 180,
+        }
         if not sw.on(D_DEVSTATUS_NO_MAC):
             payload["mac"] = self.mac
-        payload["ip"] = self.config.ip
-        payload["ver"] = self.profile.ver
+        payload["ip"] = "" if sw.on(D_DEVSTATUS_IP_EMPTY) else self.config.ip
+        payload["ver"] = "" if sw.on(D_VER_EMPTY) else self.profile.ver
         payload["max-ports"] = self.n_ports - (1 if sw.on(D_MAX_PORTS_WRONG) else 0)
         if sw.on(Q_MAX_SLOT_KEY):
             payload["max-slot"] = self.n_slots
@@ -426,7 +527,9 @@ class Device:
             payload["max-slots"] = self.n_slots
         else:
             payload["max-slots"] = str(self.n_slots)
-        payload["status"] = entries
+        if sw.on(D_MAX_SLOTS_TOTAL):
+            payload["max-slots"] = str(self.n_slots * self.n_ports)
+        payload["status"] = {e["port"]: e for e in entries} if sw.on(D_STATUS_OBJECT) else entries
         return payload
 
     # -- goip_send_cmd (gateway-2.4 §5, §6.4.2-§6.4.4) --------------------------------------------
@@ -445,6 +548,9 @@ class Device:
         ok, request = self._check_auth(request, body)
         if not ok:
             return self._denied(op_name)
+        sw = self.switches
+        if sw.on(D_CMD_CHARSET_REFUSED) and "charset" in request.headers.get("content-type", "").lower():
+            return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
         now = self.clock.now()
         if q.get("op") == "redial" and self.router is not None and "redial" in self._cmd_ops():
             return self._redial(q, now)
@@ -462,8 +568,12 @@ class Device:
                 commands = [
                     (c.get("op"), c.get("ports")) if isinstance(c, dict) else (None, None) for c in ops
                 ]
+                if sw.on(D_MULTIPLE_FIRST_ONLY):
+                    commands = commands[:1]
             else:
                 commands = [(op, body.get("ports"))]
+                if sw.on(D_OPS_ALWAYS_RUN) and isinstance(body.get("ops"), list):
+                    commands += [(c.get("op"), c.get("ports")) for c in body["ops"] if isinstance(c, dict)]
         elif body is not None and not isinstance(body, dict):
             return self._bad(op_name, "Invalid CMD")
         else:
@@ -471,15 +581,20 @@ class Device:
             commands = [(op, q.get("ports", q.get("port")))]
         # check everything before acting: a command either applies whole or not at all
         plan: list[tuple[str, list[tuple[int, int | None]], dict[str, str]]] = []
-        for cmd, spec in commands:
+        for cmd, given in commands:
+            spec = "all" if given is None and sw.on(D_CMD_PORTS_OPTIONAL) else given
             if not isinstance(cmd, str) or cmd not in self._cmd_ops():
+                if sw.on(D_CMD_OP_UNCHECKED):
+                    continue
+                return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
+            if cmd == "save" and sw.on(D_SAVE_REFUSED):
                 return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
             targets: list[tuple[int, int | None]] = []
-            if cmd not in ("save", "reboot"):
+            if cmd not in ("save", "reboot") or (sw.on(D_PORTS_CHECKED_ALWAYS) and spec is not None):
                 if not isinstance(spec, str):
                     return self._answer(op_name, {"code": 2, "reason": "Invalid Port"})
                 try:
-                    targets = parse_port_spec(spec, self.n_ports, self.n_slots)
+                    targets = P.parse_command_ports(spec, self.n_ports, self.n_slots, sw)
                 except PortSpecError:
                     return self._answer(op_name, {"code": 2, "reason": "Invalid Port"})
             plan.append((cmd, targets, dict(q)))
@@ -503,25 +618,34 @@ class Device:
         self, cmd: str, targets: list[tuple[int, int | None]], params: dict[str, str], now: float
     ) -> None:
         bank = self.bank
+        sw = self.switches
         if cmd == "reboot":
-            self.reboot()
+            if not sw.on(D_REBOOT_IGNORED):
+                self.reboot()
             return
         if cmd == "save":
             return
         seen: set[int] = set()
-        for port, slot in targets:
+        for port, named in targets:
+            bare = named is None and cmd in ("lock", "unlock") and sw.on(P.D_BARE_PORT_CURRENT)
+            slot = bank.port(port).active if bare else named
             if cmd == "lock":
-                bank.lock(port, slot, now)
+                if not sw.on(P.D_LOCK_IGNORED):
+                    bank.lock(port, slot, now)
             elif cmd == "unlock":
-                bank.unlock(port, slot, now)
+                if not sw.on(P.D_UNLOCK_IGNORED):
+                    bank.unlock(port, slot, now)
             elif cmd == "switch":
-                bank.switch(port, slot, now)
+                if not sw.on(P.D_SWITCH_IGNORED):
+                    bank.switch(port, slot, now)
             elif cmd in ("reset", "redial") and port not in seen:
                 seen.add(port)
                 if cmd == "redial" and params.get("mode") == "1":
                     continue  # fast mode: the SIM does not re-register
+                if cmd == "reset" and slot is not None and sw.on(P.D_RESET_USES_SLOT):
+                    bank.switch(port, slot, now)
                 bank.reset(port, now)
-            elif cmd in ("ledon", "ledoff"):
+            elif cmd in ("ledon", "ledoff") and not sw.on(P.D_LED_IGNORED):
                 bank.set_led(port, cmd == "ledon")
         if cmd in ("switch", "lock", "unlock") and self.network is not None:
             self.network.invalidate()
@@ -535,7 +659,7 @@ class Device:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return self._bad(op_name, "Invalid CMD")
-        params = parse_query(text)
+        params = parse_query("" if self.switches.on(D_SET_BODY_IGNORED) else text)
         for key, value in q.items():
             if "(" in key or key in ("sms_url", "ttl", "data_service_enable"):
                 params.setdefault(key, value)
@@ -546,7 +670,7 @@ class Device:
                 index = rest.rstrip(")")
                 if not index.isdigit():
                     return self._answer(op_name, {"code": 2, "reason": "Invalid Port"})
-                slot = self.bank.by_index(int(index))
+                slot = self.bank.by_index(int(index), self.switches)
                 if slot is None:
                     return self._answer(op_name, {"code": 2, "reason": "Invalid Port"})
                 if name == "sim_imei" and not (value.isdigit() and 14 <= len(value) <= 16):
@@ -565,7 +689,7 @@ class Device:
             status, payload = self.router.set_parameters(router_params)
             if payload.get("code") != 0:
                 return self._answer(op_name, payload, status)
-        for name, slot, value in changes:
+        for name, slot, value in [] if self.switches.on(D_SET_NOT_APPLIED) else changes:
             if slot is not None:
                 if name == "sim_imei":
                     slot.imei = value
@@ -583,13 +707,15 @@ class Device:
     def _cmd_get(self, q: dict[str, str] | Any) -> Response:
         op_name = "goip_send_cmd"
         payload: dict[str, Any] = {"code": self._code(op_name), "reason": "OK"}
+        if self.switches.on(D_GET_EMPTY):
+            return self._answer(op_name, payload)
         for key in q:
             if key in ("username", "password", "op", "version", "session", "seq", "auth", "expires"):
                 continue
             name, _, rest = key.partition("(")
             if name in ("sim_imei", "sim_number"):
                 index = rest.rstrip(")")
-                slot = self.bank.by_index(int(index)) if index.isdigit() else None
+                slot = self.bank.by_index(int(index), self.switches) if index.isdigit() else None
                 if slot is None:
                     return self._answer(op_name, {"code": 2, "reason": "Invalid Port"})
                 payload[key] = slot.imei if name == "sim_imei" else slot.number
@@ -720,6 +846,8 @@ class Device:
         if not ok:
             return self._denied(op_name, empty)
         q = request.query
+        if q.get("version") == "1.1" and self.switches.on(D_VERSION_11_REFUSED):
+            return self._bad(op_name, "Invalid Version", empty)
         port = _as_int(q.get("port"))
         pos = _as_int(q.get("pos"))
         num = _as_int(q.get("num", "10"))
@@ -776,14 +904,24 @@ class Device:
 
     # -- statistics (§9, §10) ---------------------------------------------------------------------
     def _stat_targets(self, q: Any) -> list[tuple[int, int]] | str:
+        sw = self.switches
+        ports_raw = q.get("ports", "1" if sw.on(D_STATS_PORTS_DEFAULT_1) else "all")
+        if sw.on(D_STATS_PORT_LIST_FIRST):
+            ports_raw = ports_raw.replace("-", ",").split(",")[0]
+        slots_raw = q.get("slots")
+        if sw.on(D_STATS_SLOTS_DEFAULT_ALL) and slots_raw in (None, ""):
+            slots_raw = "all"
+        if sw.on(D_STATS_SLOTS_ALL_IGNORED) and (slots_raw or "").lower() == "all":
+            slots_raw = None
         try:
-            ports = parse_number_list(q.get("ports", "all"), self.n_ports)
-            slots_raw = q.get("slots")
+            ports = parse_number_list(ports_raw, self.n_ports)
             slots = None if slots_raw in (None, "") else parse_number_list(slots_raw, self.n_slots)
         except PortSpecError as exc:
             return str(exc)
+        if "version" not in q and sw.on(D_VERSION_REQUIRED):
+            return "version required"
         kind = q.get("type", "0")
-        if kind not in ("0", "1", "2", "3"):
+        if kind not in ("0", "1", "2", "3") or (kind in ("2", "3") and sw.on(D_STATS_TYPE_0_1_ONLY)):
             return "type must be 0..3"
         return [(p, s) for p in ports for s in (slots if slots is not None else [self.bank.port(p).active])]
 
@@ -796,7 +934,7 @@ class Device:
         targets = self._stat_targets(request.query)
         if isinstance(targets, str):
             return self._bad(op_name, targets, empty)
-        kind = int(request.query.get("type", "0"))
+        kind = self._stat_kind(request.query)
         now = self.clock.now()
         stats = []
         for port, slot in targets:
@@ -815,6 +953,7 @@ class Device:
                     "sending": self.tasks.sending_on(port) if active else 0,
                 }
             )
+        self._stats_defects(stats)
         count = len(stats) + (1 if self.switches.on(D_STATS_COUNT_WRONG) else 0)
         return self._answer(
             op_name, {"code": self._code(op_name), "reason": "OK", "count": count, "stats": stats}
@@ -830,16 +969,41 @@ class Device:
         targets = self._stat_targets(request.query)
         if isinstance(targets, str):
             return self._bad(op_name, targets, empty)
-        kind = int(request.query.get("type", "0"))
+        kind = self._stat_kind(request.query)
         now = self.clock.now()
         stats = [
             {"port": port, "slot": slot, **self.stats.calls(port, slot).summary(kind, now)}
             for port, slot in targets
         ]
+        self._stats_defects(stats)
         count = len(stats) + (1 if self.switches.on(D_STATS_COUNT_WRONG) else 0)
         return self._answer(
             op_name, {"code": self._code(op_name), "reason": "OK", "count": count, "stats": stats}
         )
+
+    def _stat_kind(self, q: Any) -> int:
+        kind = int(q.get("type", "0"))
+        return {0: 3, 3: 0}.get(kind, kind) if self.switches.on(D_STATS_WINDOWS_SWAPPED) else kind
+
+    def _stats_defects(self, stats: list[dict[str, Any]]) -> None:
+        sw = self.switches
+        if not sw:
+            return
+        for s in stats:
+            if sw.on(D_STATS_FIELD_MISSING):
+                s.pop("con_failed", None)
+            if sw.on(D_STATS_ZERO_BASED):
+                s["port"] -= 1
+                s["slot"] -= 1
+            if sw.on(D_SENT_OK_NOT_COUNTED) and "sent_ok" in s:
+                s["sent_ok"] = 0
+            if "nc" in s:
+                if sw.on(D_NC_PERCENT):
+                    s["nc"] = f"{s['asr']}%"
+                if sw.on(D_ASR_FRACTION):
+                    s["asr"] = round(s["connected"] / s["calls"], 2) if s["calls"] else 0.0
+                if sw.on(D_TCD_SECONDS):
+                    s["tcd"] = s["act_tcd"]
 
     # -- eSIM (§12), crypt_sess (§3), router endpoints: the peripheral modules --------------------------
     def _component(self, request: Request, op_name: str, component: Any, *, auth: bool = True) -> Response:
@@ -904,6 +1068,10 @@ class Device:
         changed = self.bank.take_changes()
         if changed and self.status_url and not self.switches.on(D_PORT_STATUS_SILENT):
             for slot in changed:
+                if self.switches.on(D_PORT_STATUS_FIRST_ONLY):
+                    if slot.port in self._pushed_ports:
+                        continue
+                    self._pushed_ports.add(slot.port)
                 entry = self.bank.entry(slot, self.switches, counters=self.profile.usage_counters)
                 pushes.append(self._status_push("port-status", {"type": "port-status", **entry}))
         if (
@@ -1021,7 +1189,7 @@ class Device:
                 pool=slot.pool is not None,
             )
             self.inbox.add(received, now)
-            if not report:
+            if not report and not self.switches.on(D_RECEIVED_NOT_COUNTED):
                 self.stats.add(port, slot_no, at, RECEIVED)
 
     # -- control ----------------------------------------------------------------------------------

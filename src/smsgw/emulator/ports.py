@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from smsgw.emulator.faults import Switches, quirk
+from smsgw.emulator.faults import Switches, defect, quirk
 
 #: gateway-2.4 §4.1.4, the ``st`` table (code -> detail), texts exactly as the table writes them.
 PORT_STATUS: dict[int, str] = {
@@ -52,6 +52,41 @@ Q_STATUS_KEY = quirk(
 )
 Q_BAL_NUMBER = quirk(
     "quirk.bal-number", "bal is a JSON number instead of a string", erratum="E-EJ-PORT-BAL-NUMBER"
+)
+# port status entries (§4.1.4)
+D_PORT_NAME_NO_SLOT = defect("defect.port-name-no-slot", "port names are the bare port number, no slot (3)")
+D_ST_MISSING = defect("defect.port-st-missing", "port status entries lack st")
+D_USER_LOCK_ST_10 = defect("defect.user-lock-st-10", 'a user-locked card reports "10 User locked", not 12')
+D_BAL_MISSING = defect("defect.bal-missing", "port status entries lack bal")
+D_OPR_EMPTY = defect("defect.opr-empty", "opr is empty although the card is registered")
+D_OPR_NAME_ONLY = defect("defect.opr-name-only", "opr is the operator name without its MCC-MNC id")
+D_IDS_AS_NUMBERS = defect("defect.sim-ids-as-numbers", "sn, imei, imsi, iccid and sim are JSON numbers")
+D_ACTIVE_ALWAYS_1 = defect("defect.active-always-1", "every card of a port reports active 1")
+D_INSERTED_ALWAYS_0 = defect("defect.inserted-always-0", "inserted is 0 for every slot, cards included")
+D_SLOT_ACTIVE_INVERTED = defect("defect.slot-active-inverted", "slot_active is 0 for enabled slots")
+D_DUR_INT = defect("defect.dur-minutes-int", "tot_dur, mon_dur and day_dur are integer minutes, not n/m")
+D_PORT_SEQ_CONSTANT = defect("defect.port-seq-constant", "port status seq stays at 1")
+# commands (§5.1.3)
+D_LED_IGNORED = defect("defect.led-ignored", "ledon/ledoff answer OK but the port LED does not change")
+D_LOCK_IGNORED = defect("defect.lock-ignored", "lock answers OK but nothing is locked")
+D_UNLOCK_IGNORED = defect("defect.unlock-ignored", "unlock answers OK but the cards stay locked")
+D_SWITCH_IGNORED = defect("defect.switch-ignored", "switch answers OK but the port keeps its card")
+D_RESET_USES_SLOT = defect("defect.reset-uses-slot", "reset of port.slot switches the port to that slot")
+D_BARE_PORT_CURRENT = defect(
+    "defect.bare-port-current-card", "lock/unlock of a bare port acts on its current card only"
+)
+D_DOTTED_WHOLE_PORT = defect(
+    "defect.dotted-port-whole-port", "a port.slot name acts on the whole port (slot ignored)"
+)
+D_LETTER_REFUSED = defect("defect.letter-ports-refused", "port names in letter form (2B) answer Invalid Port")
+D_LIST_FIRST_ONLY = defect(
+    "defect.port-list-first-only", "a comma-separated port list acts on its first item only"
+)
+D_RANGE_FIRST_ONLY = defect("defect.port-range-first-only", "a port range (4-32) acts on its first port only")
+D_ALL_REFUSED = defect("defect.all-ports-refused", 'ports "all" and "*" answer Invalid Port')
+D_SIM_INDEX_FROM_1 = defect("defect.sim-index-from-1", "sim_imei(n)/sim_number(n) count the cards from 1")
+D_SIM_INDEX_8_SLOTS = defect(
+    "defect.sim-index-8-slots", "sim_imei(n)/sim_number(n) assume 8 slots per port (the example's max-slot)"
 )
 
 OPERATORS = ("46000 CHINA MOBILE", "46001 CHINA UNICOM GSM", "46011 CHINA TELECOM")
@@ -181,6 +216,24 @@ def parse_port_spec(spec: str, ports: int, slots: int) -> list[tuple[int, int | 
     return result
 
 
+def parse_command_ports(
+    spec: str, ports: int, slots: int, switches: Switches
+) -> list[tuple[int, int | None]]:
+    """:func:`parse_port_spec` as a firmware with the command port defects reads it."""
+    if switches.on(D_ALL_REFUSED) and spec.strip().lower() in ("all", "*"):
+        raise PortSpecError("all refused")
+    if switches.on(D_LETTER_REFUSED) and re.search(r"\d[A-Za-z]", spec):
+        raise PortSpecError("letter form refused")
+    if switches.on(D_LIST_FIRST_ONLY):
+        spec = spec.split(",", 1)[0]
+    if switches.on(D_RANGE_FIRST_ONLY):
+        spec = ",".join(item.split("-", 1)[0] for item in spec.split(","))
+    targets = parse_port_spec(spec, ports, slots)
+    if switches.on(D_DOTTED_WHOLE_PORT):
+        targets = [(port, None) for port, _ in targets]
+    return targets
+
+
 def parse_number_list(spec: str, upper: int) -> list[int]:
     """``all`` / ``2`` / ``1-2,4`` -> sorted numbers in 1..upper (goip_get_sms_stat ``ports``,
     ``slots``; §9.1.2).  Raises PortSpecError."""
@@ -272,11 +325,18 @@ class PortBank:
     def all_slots(self) -> list[Slot]:
         return [s for p in self.ports for s in p.slots]
 
-    def by_index(self, n: int) -> Slot | None:
+    def by_index(self, n: int, switches: Switches | None = None) -> Slot | None:
         """``n = (port-1)*slots + (slot-1)`` (gateway-2.4 §6.4.3)."""
-        if not 0 <= n < self.n_ports * self.n_slots:
+        per_port = self.n_slots
+        if switches is not None:
+            if switches.on(D_SIM_INDEX_FROM_1):
+                n -= 1
+            if switches.on(D_SIM_INDEX_8_SLOTS):
+                per_port = 8
+        port, slot = n // per_port + 1, n % per_port + 1
+        if n < 0 or not 1 <= port <= self.n_ports or not 1 <= slot <= self.n_slots:
             return None
-        return self.slot(n // self.n_slots + 1, n % self.n_slots + 1)
+        return self.slot(port, slot)
 
     def is_active(self, slot: Slot) -> bool:
         return self.ports[slot.port - 1].active == slot.slot
@@ -416,11 +476,15 @@ class PortBank:
         p = self.ports[slot.port - 1]
         registered = slot.code in CAN_SEND
         entry: dict[str, Any] = {
-            "port": self.name(slot, switches),
+            "port": str(slot.port) if switches.on(D_PORT_NAME_NO_SLOT) else self.name(slot, switches),
             "sim": f"sp{slot.pool[0]}" if slot.pool else "",
-            "seq": p.seq,
+            "seq": 1 if switches.on(D_PORT_SEQ_CONSTANT) else p.seq,
         }
-        if switches.on(Q_STATUS_KEY):
+        if switches.on(D_ST_MISSING):
+            pass
+        elif switches.on(D_USER_LOCK_ST_10) and slot.code == USER_LOCKED:
+            entry["st"] = "10 User locked"
+        elif switches.on(Q_STATUS_KEY):
             entry["status"] = status_text(slot.code)
         elif switches.on(Q_ST_INT):
             entry["st"] = slot.code
@@ -435,15 +499,17 @@ class PortBank:
                 "opr": slot.operator if registered else "",
                 "bal": slot.balance if switches.on(Q_BAL_NUMBER) else f"{slot.balance:.2f}",
                 "sig": slot.signal if registered else 0,
-                "active": 1 if p.active == slot.slot else 0,
-                "inserted": 1 if slot.present else 0,
-                "slot_active": 1 if slot.enabled else 0,
+                "active": 1 if p.active == slot.slot or switches.on(D_ACTIVE_ALWAYS_1) else 0,
+                "inserted": 1 if slot.present and not switches.on(D_INSERTED_ALWAYS_0) else 0,
+                "slot_active": 1 if slot.enabled != switches.on(D_SLOT_ACTIVE_INVERTED) else 0,
                 "led": 1 if p.led else 0,
                 "tot_dur": f"{slot.call_minutes}/-1",
                 "mon_dur": f"{slot.call_minutes}/-1",
                 "day_dur": f"{slot.call_minutes}/-1",
             }
         )
+        if switches:
+            self._entry_defects(entry, switches)
         if counters:
             used = f"{slot.sms_sent}/{slot.sms_limit}"
             flow = f"{slot.dataflow_mb:.2f}"
@@ -467,6 +533,22 @@ class PortBank:
                 }
             )
         return entry
+
+    @staticmethod
+    def _entry_defects(entry: dict[str, Any], switches: Switches) -> None:
+        if switches.on(D_BAL_MISSING):
+            entry.pop("bal", None)
+        if switches.on(D_OPR_EMPTY):
+            entry["opr"] = ""
+        if switches.on(D_OPR_NAME_ONLY) and entry.get("opr"):
+            entry["opr"] = entry["opr"].split(" ", 1)[-1]
+        if switches.on(D_IDS_AS_NUMBERS):
+            for key in ("sn", "imei", "imsi", "iccid", "sim"):
+                digits = "".join(ch for ch in str(entry.get(key, "")) if ch.isdigit())
+                entry[key] = int(digits or 0)
+        if switches.on(D_DUR_INT):
+            for key in ("tot_dur", "mon_dur", "day_dur"):
+                entry[key] = int(str(entry[key]).split("/", 1)[0])
 
     def state(self) -> list[dict[str, Any]]:
         """Internal state for the control API."""

@@ -94,11 +94,34 @@ class CallStats:
         }
 
 
+#: How long before boot the service history of :meth:`Statistics.seed_history` lies: older than
+#: "today" and the last two hours, so it shows only in the cumulative counters (type 3).
+HISTORY_AGE = 3 * 86_400.0
+
+
 class Statistics:
     def __init__(self, ports: int, slots: int) -> None:
         self.slots = slots
+        self.ports = ports
         self._stats = [SlotStats() for _ in range(ports * slots)]
         self._calls = [CallStats() for _ in range(ports * slots)]
+
+    def seed_history(self, now: float) -> None:
+        """A device in service: a few SMS and calls on the first card of every port but port 1,
+        three days before ``now`` (deterministic, so the counters of a fresh device are known)."""
+        at = now - HISTORY_AGE
+        for port in range(2, self.ports + 1):
+            sms = self.of(port, 1)
+            for i in range(port % 3 + 2):
+                sms.add(at + i, RECEIVED)
+            sms.add(at, SENT_FAILED)
+            for i in range(port % 4 + 1):
+                sms.add(at + i, SENT_OK)
+            calls = self.calls(port, 1)
+            for i in range(port % 5 + 2):
+                connected = i % 3 != 2
+                talk = 45 + 30 * i if connected else 0
+                calls.add(Call(at + i, alerted=i % 4 != 3, connected=connected, duration=talk, pdd=1800))
 
     def calls(self, port: int, slot: int) -> CallStats:
         return self._calls[(port - 1) * self.slots + (slot - 1)]
