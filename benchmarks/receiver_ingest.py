@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -92,6 +93,16 @@ def main(argv: list[str] | None = None) -> int:
         default="pass",
         help="normative dev-status (PASS) or the documents' example form (NON-STRICT)",
     )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time the receiver's stages in-process (parse, validate, redact, store, app)",
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions per push with perf (load-independent; needs perf on PATH)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument(
         "--server-cpu", type=int, help="CPU of both servers (default: the first allowed); the client: another"
@@ -145,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         for process in processes:
             stop_server(process)
         shutil.rmtree(work, ignore_errors=True)
+    if args.breakdown:
+        # On the servers' core, now idle; batches of half the connections (the group commit's usual size).
+        os.sched_setaffinity(0, {server_cpu})
+        batch = max(1, args.connections // 2)
+        result["breakdown"] = breakdown(body, batch, args.synchronous, args.instructions)
     result.update(
         {
             "body_bytes": len(body),
@@ -180,7 +196,7 @@ async def _measure(
         stats, _ = await run_round(url, path, body, args.connections, min(1.0, args.duration))
         warm_acks += stats.ok if name == "receiver" else 0
     per: dict[str, dict[str, Any]] = {
-        k: {"rps": [], "latencies": [], "errors": 0, "cpu_us": []} for k in servers
+        k: {"rps": [], "latencies": [], "errors": 0, "cpu_us": [], "instructions": []} for k in servers
     }
     acks = 0
     cpu_fraction: list[float] = []
@@ -190,9 +206,14 @@ async def _measure(
         rps: dict[str, float] = {}
         for name in order if index % 2 == 0 else order[::-1]:
             url, pid = servers[name]
+            perf = _start_perf(pid) if args.instructions else None
             before, server_before = os.times(), process_cpu_seconds(pid)
             stats, elapsed = await run_round(url, path, body, args.connections, args.duration)
             after, server_after = os.times(), process_cpu_seconds(pid)
+            if perf is not None:
+                count = _stop_perf(perf)
+                if count is not None and stats.ok:
+                    per[name]["instructions"].append(count / stats.ok)
             cpu_fraction.append((after.user + after.system - before.user - before.system) / elapsed)
             rps[name] = stats.ok / elapsed
             per[name]["rps"].append(rps[name])
@@ -213,6 +234,8 @@ async def _measure(
             "errors": data["errors"],
             # Server process CPU (all threads) per answered request: the cost, whatever the load.
             "server_cpu_us_per_request": statistics.median(data["cpu_us"]) if data["cpu_us"] else None,
+            # With --instructions: the server's instructions per answered request (user + kernel).
+            "instructions_per_request": _median(data["instructions"]),
         }
     result["ratio"] = result["receiver"]["median_rps"] / result["bare"]["median_rps"]
     result["ratio_median_of_rounds"] = statistics.median(pair_ratios)
@@ -221,6 +244,28 @@ async def _measure(
     result["receiver_acks_measured"] = acks
     result["receiver_acks_total"] = acks + warm_acks
     return result
+
+
+def _start_perf(pid: int) -> subprocess.Popen[str] | None:
+    if shutil.which("perf") is None:
+        return None
+    perf = subprocess.Popen(
+        ["perf", "stat", "-x,", "-e", "instructions", "-p", str(pid)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(0.3)  # attached before the round starts (an idle server runs next to no instructions)
+    return perf
+
+
+def _stop_perf(perf: subprocess.Popen[str]) -> float | None:
+    perf.send_signal(signal.SIGINT)
+    try:
+        _, err = perf.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        perf.kill()
+        perf.communicate()
+        return None
+    return _perf_count(err)
 
 
 def _print(result: dict[str, Any], out: Path) -> None:
@@ -238,12 +283,229 @@ def _print(result: dict[str, Any], out: Path) -> None:
           f"{result['ratio_median_of_rounds']:.2f})   client CPU (max per round): "
           f"{result['client_cpu_max_fraction']:.0%}   stored {result['receiver_stored']} "
           f"(matches acks: {result['receiver_stored_matches_acks']})")  # fmt: skip
+    rx_ins, bare_ins = rx.get("instructions_per_request"), bare.get("instructions_per_request")
+    if rx_ins and bare_ins:
+        print(f"instructions per request (load-independent): receiver {rx_ins / 1e3:.0f} k, "
+              f"bare {bare_ins / 1e3:.0f} k, ratio bare/receiver {bare_ins / rx_ins:.2f}")  # fmt: skip
+    if "breakdown" in result:
+        _print_breakdown(result)
     print(f"targets: >= {TARGET_RPS}/s and >= {TARGET_RATIO}x bare -> "
           f"{'met' if result['meets_targets'] else 'NOT met'}; JSON in {out}")  # fmt: skip
 
 
+_STAGES = {
+    "http": "HTTP server stack (the bare endpoint's cost)",
+    "parse": "parse (orjson.loads)",
+    "validate": "validate (grade: jsonschema-rs is_valid, strict)",
+    "redact_classify": "redact + classify + pending row",
+    "store": "store: insert + COMMIT/fsync + checkpoint",
+    "app_writer": "receiver ASGI handler + group-commit writer",
+}
+
+
+def _print_breakdown(result: dict[str, Any]) -> None:
+    rx, bare, bd = result["receiver"], result["bare"], result["breakdown"]
+    rows: dict[str, tuple[float | None, float | None]] = {
+        "http": (bare["server_cpu_us_per_request"], bare.get("instructions_per_request"))
+    }
+    rows.update({k: (v["cpu_us"], v["instructions"]) for k, v in bd["stages"].items()})
+    print(f"breakdown per push (in-process stages on the servers' core, store batches of {bd['batch']}):")
+    print(f"  {'':52s} {'CPU us':>8s} {'k instr':>8s}")
+    for key, (cpu, ins) in rows.items():
+        print(f"  {_STAGES[key]:52s} {_num(cpu, 1):>8s} {_num(ins, 1e3):>8s}")
+    cpu_sum = sum(c for c, _ in rows.values() if c is not None)
+    ins_values = [i for _, i in rows.values()]
+    ins_sum = None if None in ins_values else sum(i for i in ins_values if i is not None)
+    print(f"  {'sum of the stages':52s} {_num(cpu_sum, 1):>8s} {_num(ins_sum, 1e3):>8s}")
+    measured = (rx["server_cpu_us_per_request"], rx.get("instructions_per_request"))
+    label = "receiver server, measured under load"
+    print(f"  {label:52s} {_num(measured[0], 1):>8s} {_num(measured[1], 1e3):>8s}")
+    inherent = [c for c in (rows[k][0] for k in ("http", "parse", "validate", "store")) if c is not None]
+    if len(inherent) == 4:
+        floor = inherent[0] / sum(inherent)
+        print(f"  ratio ceiling with zero overhead (bare / (bare + parse + validate + store)): {floor:.2f}")
+
+
+def _num(value: float | None, scale: float) -> str:
+    return "?" if value is None else f"{value / scale:.0f}"
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
 def _us(value: float | None) -> str:
     return "?" if value is None else f"{value:.0f} us"
+
+
+# -- --breakdown: where a push's server CPU goes ------------------------------------------------
+class _Meter:
+    """CPU seconds of this process (all threads) and, with ``perf``, instructions (load-independent:
+    a busy machine slows a core down, it does not change how many instructions a push takes)."""
+
+    def __init__(self, instructions: bool) -> None:
+        self.instructions = instructions and shutil.which("perf") is not None
+
+    def measure(self, loop: Any, n: int) -> tuple[float, float | None]:
+        """``loop(n)`` -> (CPU us per iteration, instructions per iteration or None)."""
+        perf = None
+        if self.instructions:
+            perf = subprocess.Popen(
+                ["perf", "stat", "-x,", "-e", "instructions", "-p", str(os.getpid())],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            time.sleep(0.3)  # attached (idle instructions while sleeping are negligible)
+        before = time.process_time()
+        loop(n)
+        cpu = (time.process_time() - before) / n * 1e6
+        count: float | None = None
+        if perf is not None:
+            perf.send_signal(signal.SIGINT)
+            _, err = perf.communicate(timeout=30)
+            count = _perf_count(err)
+            count = count / n if count is not None else None
+        return cpu, count
+
+
+def _perf_count(stderr: str) -> float | None:
+    for line in stderr.splitlines():
+        fields = line.split(",")
+        if len(fields) > 2 and fields[2].startswith("instructions") and fields[0].replace(".", "").isdigit():
+            return float(fields[0])
+    return None
+
+
+def breakdown(body: bytes, batch: int, synchronous: str, instructions: bool) -> dict[str, Any]:
+    """Time the receiver's stages in this process (pinned by the caller to the servers' CPU).
+
+    * ``parse``: ``orjson.loads`` of the body;
+    * ``validate``: the grade (PASS: one jsonschema-rs ``is_valid`` against the strict schema;
+      NON-STRICT: strict, lenient and the errata tests);
+    * ``redact + classify``: the rest of :meth:`Receiver.build` (credential scan, classification,
+      the pending row);
+    * ``store``: insert + ``COMMIT`` (fsync with synchronous=FULL) + the periodic WAL checkpoint,
+      per push, in batches of ``batch`` (what the group commit sees under the benchmark's load);
+    * ``app + writer``: the receiver's ASGI handler and group-commit writer driven in-process with
+      ``batch`` concurrent pushes (no HTTP server), minus build and store;
+    * the HTTP server stack (uvicorn + httptools + uvloop, sockets) is the bare endpoint's cost.
+    """
+    from smsgw.receiver.app import ReceiverApp
+    from smsgw.receiver.core import Receiver, ReceiverConfig
+    from smsgw.receiver.redaction import redact_headers
+    from smsgw.receiver.store import Synchronous
+    from smsgw.spec.registry import default_registry
+
+    meter = _Meter(instructions)
+    registry = default_registry()
+    work = Path(tempfile.mkdtemp(prefix="smsgw-breakdown-"))
+    raw_headers = [
+        (b"host", b"127.0.0.1:8899"), (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()), (b"user-agent", b"bench"),
+    ]  # fmt: skip
+    fields: dict[str, Any] = {
+        "received_at": time.time(), "source": "127.0.0.1:40000", "method": "POST", "path": "/push/bench",
+        "query": "", "query_pairs": [], "device": "bench", "content_type": "application/json; charset=utf-8",
+        "body": body,
+    }  # fmt: skip
+    stages: dict[str, tuple[float, float | None]] = {}
+    sync: Synchronous = "full" if synchronous == "full" else "normal"
+    config = ReceiverConfig(db=work / "breakdown.db", synchronous=sync)
+    receiver = Receiver(config, registry)
+    try:
+        document = orjson.loads(body)
+        schema = "ejoin/dev-status.push"
+        grader = receiver.grader
+        headers = redact_headers(raw_headers)
+
+        def parse(n: int) -> None:
+            for _ in range(n):
+                orjson.loads(body)
+
+        def validate(n: int) -> None:
+            for _ in range(n):
+                grader.grade(schema, document)
+
+        def build(n: int) -> None:
+            for _ in range(n):
+                receiver.build(headers=headers, **fields)
+
+        pending = [receiver.build(headers=headers, **fields) for _ in range(batch)]
+        store = receiver.store
+
+        def commit(n: int) -> None:
+            for _ in range(n // batch):
+                store.insert(pending)
+                store.commit()
+                if store.checkpoint_due:
+                    store.checkpoint()
+
+        for name, loop, n in (("parse", parse, 3000), ("validate", validate, 2000), ("build", build, 2000),
+                              ("store", commit, batch * 200)):  # fmt: skip
+            loop(max(batch, n // 20))  # warm-up
+            stages[name] = meter.measure(loop, n - n % batch if name == "store" else n)
+        stages["app_total"] = _app_in_process(ReceiverApp(receiver), body, raw_headers, batch, meter)
+    finally:
+        receiver.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+    def diff(a: str, *minus: str) -> tuple[float, float | None]:
+        cpu = stages[a][0] - sum(stages[m][0] for m in minus)
+        counts = [c for c in (stages[k][1] for k in (a, *minus)) if c is not None]
+        return cpu, counts[0] - sum(counts[1:]) if len(counts) == 1 + len(minus) else None
+
+    result = {
+        "parse": stages["parse"],
+        "validate": stages["validate"],
+        "redact_classify": diff("build", "parse", "validate"),
+        "store": stages["store"],
+        "app_writer": diff("app_total", "build", "store"),
+    }
+    return {
+        "batch": batch,
+        "stages": {k: _figures(v) for k, v in result.items()},
+        "in_process_total": _figures(stages["app_total"]),
+    }
+
+
+def _figures(value: tuple[float, float | None]) -> dict[str, float | None]:
+    return {"cpu_us": round(value[0], 1), "instructions": None if value[1] is None else round(value[1])}
+
+
+def _app_in_process(
+    app: Any, body: bytes, raw_headers: list[tuple[bytes, bytes]], batch: int, meter: _Meter
+) -> tuple[float, float | None]:
+    """The receiver's ASGI app, driven in-process by ``batch`` concurrent pushes at a time."""
+    import asyncio
+
+    import uvloop
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start" and message["status"] != 200:
+            raise RuntimeError(f"in-process push answered {message['status']}")
+
+    def scope() -> dict[str, Any]:
+        return {"type": "http", "http_version": "1.1", "method": "POST", "scheme": "http",
+                "path": "/push/bench", "raw_path": b"/push/bench", "query_string": b"", "root_path": "",
+                "headers": raw_headers, "client": ("127.0.0.1", 40000),
+                "server": ("127.0.0.1", 8899)}  # fmt: skip
+
+    loop = uvloop.new_event_loop()
+
+    async def one_batch() -> None:
+        await asyncio.gather(*[app(scope(), receive, send) for _ in range(batch)])
+
+    def run(n: int) -> None:
+        for _ in range(n // batch):
+            loop.run_until_complete(one_batch())
+
+    try:
+        run(batch * 20)
+        return meter.measure(run, batch * 150)
+    finally:
+        loop.close()
 
 
 if __name__ == "__main__":

@@ -29,3 +29,19 @@ def test_quick_benchmark_writes_the_report_fields(tmp_path: Path) -> None:
     )
     assert report["receiver_stored_matches_acks"] is True
     assert "ratio receiver/bare" in run.stdout
+
+
+@pytest.mark.slow
+def test_breakdown_times_every_stage_of_a_push() -> None:
+    import orjson
+    from benchmarks.receiver_ingest import breakdown
+
+    from smsgw.receiver.samples import dev_status
+
+    report = breakdown(orjson.dumps(dev_status(ports=32)), batch=4, synchronous="normal", instructions=False)
+    stages = report["stages"]
+    assert set(stages) == {"parse", "validate", "redact_classify", "store", "app_writer"}
+    for name in ("parse", "validate", "store"):
+        assert stages[name]["cpu_us"] > 0, name
+        assert stages[name]["instructions"] is None  # not asked for
+    assert report["in_process_total"]["cpu_us"] >= stages["parse"]["cpu_us"] + stages["validate"]["cpu_us"]
