@@ -153,3 +153,24 @@ def test_chart_draws_one_polyline_per_series_and_escapes_labels() -> None:
     assert svg.count("<polyline") == 2
     assert "a&amp;b" in svg
     assert "t&lt;1&gt;" in svg
+
+
+def test_totals_come_from_locusts_final_json_when_present(tmp_path: Path) -> None:
+    write_steps(tmp_path / "run", [(10, 100, 10, 0)])
+    entries = [
+        {"name": "submit->report", "method": "REPORT", "num_requests": 3, "num_failures": 0,
+         "start_time": 100.0, "last_request_timestamp": 103.0, "response_times": {"40": 2, "90": 1},
+         "max_response_time": 90},
+        {"name": "goip_post_sms", "method": "POST", "num_requests": 100, "num_failures": 1,
+         "start_time": 100.0, "last_request_timestamp": 102.0,
+         "response_times": {"2": 50, "5": 45, "30": 4, "80": 1}, "max_response_time": 80},
+    ]  # fmt: skip
+    (tmp_path / "run_final.json").write_text(json.dumps(entries), encoding="utf-8")
+    totals = build_report(tmp_path / "run", "send-sms").totals
+    assert [t["name"] for t in totals] == ["goip_post_sms", "submit->report"]
+    post = totals[0]
+    assert post["requests"] == 100
+    assert post["failures"] == 1
+    assert post["rps"] == pytest.approx(50)
+    assert (post["p50"], post["p95"], post["p99"]) == (2, 5, 30)
+    assert totals[1]["p50"] == 40

@@ -2,7 +2,8 @@
 
 Input: ``<base>_stats_history.csv`` written with ``--csv-full-history`` (one row per second and
 stats entry, plus the Aggregated row; the percentiles are Locust's *current* ones, a sliding window
-of the last few seconds) and ``<base>_stats.csv`` (totals per entry).
+of the last few seconds) and, for the totals per entry, ``<base>_final.json`` (``--json-file``:
+Locust's final stats) or else ``<base>_stats.csv``.
 
 Steps. Offered load is the user count (a closed model: each user waits for its answer, then
 ``--user-rate`` if set). The history is cut into *plateaus*: maximal runs of seconds with the same
@@ -170,6 +171,47 @@ def read_totals(path: Path) -> list[dict[str, Any]]:
     return totals
 
 
+def read_final_json(path: Path) -> list[dict[str, Any]]:
+    """Locust's ``--json-file`` (the final stats, written at shutdown): one dict per entry, as
+    :func:`read_totals`. Preferred over ``_stats.csv``, which Locust rewrites once a second and
+    not at exit (its last second is missing). Requests/s is per entry, over its own first to last
+    request (Locust's CSV divides by the span of *all* entries, stretched by late completions)."""
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    totals = []
+    for e in entries:
+        span = float(e.get("last_request_timestamp") or 0) - float(e.get("start_time") or 0)
+        histogram = sorted((float(k), int(v)) for k, v in (e.get("response_times") or {}).items())
+        requests = int(e.get("num_requests", 0))
+        totals.append(
+            {
+                "type": e.get("method") or "",
+                "name": e.get("name", ""),
+                "requests": requests,
+                "failures": int(e.get("num_failures", 0)),
+                "rps": round(requests / span, 3) if span > 0 else 0.0,
+                "p50": _percentile(histogram, 0.50),
+                "p95": _percentile(histogram, 0.95),
+                "p99": _percentile(histogram, 0.99),
+                "max": e.get("max_response_time"),
+            }
+        )
+    totals.sort(key=lambda t: (t["type"] == REPORT_TYPE, -t["requests"]))
+    return totals
+
+
+def _percentile(histogram: Sequence[tuple[float, int]], q: float) -> float | None:
+    total = sum(n for _, n in histogram)
+    if not total:
+        return None
+    rank = q * total
+    seen = 0
+    for value, n in histogram:
+        seen += n
+        if seen >= rank:
+            return value
+    return histogram[-1][0]
+
+
 @dataclass
 class _Second:
     users: int = 0
@@ -318,7 +360,7 @@ def build_report(
         plateaus=steps,
         knee=knee,
         best_throughput=max((p.throughput for p in steps), default=0.0),
-        totals=read_totals(Path(f"{base}_stats.csv")),
+        totals=_totals(base),
         rule={
             "min_gain": min_gain,
             "max_latency_growth": max_latency_growth,
@@ -326,6 +368,16 @@ def build_report(
         },
         run=dict(run or {}),
     )
+
+
+def _totals(base: Path) -> list[dict[str, Any]]:
+    final = Path(f"{base}_final.json")
+    if final.is_file():
+        try:
+            return read_final_json(final)
+        except (ValueError, TypeError, KeyError):
+            pass
+    return read_totals(Path(f"{base}_stats.csv"))
 
 
 def _ascending(steps: Sequence[Plateau]) -> list[Plateau]:

@@ -207,6 +207,7 @@ def locust_command(options: LoadOptions, locustfile: Path, host: str, extra: dic
         "--spike-users", str(o.spike_users), "--spike-at", str(o.spike_at), "--spike-time", str(o.spike_time),
         "--max-requests", str(o.max_requests),
         "--csv", CSV_BASE, "--csv-full-history", "--html", "locust.html", "--only-summary",
+        "--json-file", f"{CSV_BASE}_final",
         "--loglevel", o.loglevel, "--stop-timeout", "5",
     ]  # fmt: skip
     for key, value in {**o.profile_args, **extra}.items():

@@ -1,0 +1,182 @@
+"""Overhead of the send-sms Locust profile against a bare FastHttpUser posting the same body.
+
+    python -m benchmarks.load_send_sms            # ~1.5 min: 6 alternated rounds
+    python -m benchmarks.load_send_sms --quick    # a few seconds: smoke run (a test runs it)
+
+One emulated gateway (``smsgw emulate``) and one receiver (``smsgw receive``) serve both sides.
+Each round is one single-process headless Locust run of ``--users`` users for ``--seconds``:
+
+* (a) the profile: ``load/send_sms.py``'s ``EjoinSmsServer`` as shipped, i.e. fresh tids from
+  :class:`~smsgw.load.sendsms.TaskFactory`, the answer checked task by task, submitted tids
+  tracked and matched against the status reports it long-polls from the receiver (the
+  ``submit->report`` metric);
+* (b) bare: a FastHttpUser posting the same goip_post_sms body (same keys, same ``sr_url``, a fresh
+  tid spliced into pre-encoded bytes), no checks, no tracking.
+
+Rounds alternate a/b in ABBA order; the report gives the median requests/s of each and the median
+of the per-pair ratios a/b (a ratio per adjacent pair cancels the drift of a shared machine).
+Target: ratio >= 0.9. Both sides are client-bound (one Locust process, one core) against an
+emulator that takes ~11k requests/s. JSON goes to ``reports/bench/load_send_sms.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "reports" / "bench" / "load_send_sms.json"
+TARGET_RATIO = 0.9
+PASSWORD = "bench-pw"
+
+BARE_LOCUSTFILE = """
+import json, os, random
+from locust import FastHttpUser, constant, task
+
+SR = os.environ["BENCH_SR_URL"]
+HEAD = ('{"type":"send-sms","sr_url":' + json.dumps(SR) + ',"sr_cnt":1,"sr_prd":1,"task_num":1,'
+        '"tasks":[{"tid":').encode()
+TAIL = b',"to":"+15550000001","sms":"smsgw load test"}]}'
+PATH = "/goip_post_sms.html?username=root&password=" + os.environ["SMSGW_LOAD_PASSWORD"]
+HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+_tid = [random.getrandbits(30)]
+
+
+class Bare(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def post(self):
+        _tid[0] += 1
+        body = HEAD + str(_tid[0]).encode() + TAIL
+        self.client.post(PATH, data=body, headers=HEADERS, name="goip_post_sms")
+"""
+
+
+def _round(  # noqa: PLR0917
+    kind: str, work: Path, emulator: str, receiver: str, users: int, seconds: int
+) -> dict[str, Any]:
+    base = work / f"{kind}-{time.monotonic_ns()}"
+    env = {
+        **os.environ,
+        "SMSGW_LOAD_PASSWORD": PASSWORD,
+        "BENCH_SR_URL": f"{receiver}/push/load-sr",
+        "PYTHONUNBUFFERED": "1",
+    }
+    if kind == "profile":
+        locustfile = str(ROOT / "load" / "send_sms.py")
+        extra = ["--report-receiver", receiver]
+    else:
+        locustfile = str(work / "bare_locustfile.py")
+        extra = []
+    args = [
+        sys.executable, "-m", "locust", "-f", locustfile, "--headless", "--host", emulator,
+        "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--csv", str(base), "--only-summary",
+        "--loglevel", "WARNING", "--stop-timeout", "3", "--json-file", str(base), *extra,
+    ]  # fmt: skip
+    started = time.perf_counter()
+    done = subprocess.run(
+        args, env=env, cwd=work, stdin=subprocess.DEVNULL, capture_output=True, timeout=seconds + 90,
+        check=False,
+    )  # fmt: skip
+    wall = time.perf_counter() - started
+    # Locust's final stats (--json-file): its CSV is rewritten once a second, not at exit
+    final = Path(f"{base}.json")
+    entries = json.loads(final.read_text(encoding="utf-8")) if final.is_file() else []
+    by_name = {(e["method"], e["name"]): e for e in entries}
+    post = by_name.get(("POST", "goip_post_sms"), {})
+    report = by_name.get(("REPORT", "submit->report"), {})
+    requests = int(post.get("num_requests", 0))
+    # requests over the run time: Locust's own Requests/s divides by the time up to the *last event*
+    # of any entry, and the profile's last completions arrive after the load stopped
+    return {
+        "kind": kind,
+        "rps": requests / seconds,
+        "requests": requests,
+        "failures": int(post.get("num_failures", 0)),
+        "completions": int(report.get("num_requests", 0)),
+        "exit_code": done.returncode,
+        "stderr_tail": done.stderr.decode("utf-8", "replace")[-600:] if not requests else "",
+        "wall_s": round(wall, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: one short pair of rounds")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds (even; ABBA order)")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds per round")
+    parser.add_argument("--users", type=int, default=8, help="Locust users per round")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.seconds = 2, 2
+    from smsgw.load.run import emulators
+    from smsgw.receiver.harness import start_receiver
+
+    order = [
+        ("profile", "bare") if (i // 2) % 2 == 0 else ("bare", "profile") for i in range(0, args.rounds, 2)
+    ]
+    rounds: list[dict[str, Any]] = []
+    with contextlib.ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="smsgw-bench-load-")))
+        (work / "bare_locustfile.py").write_text(BARE_LOCUSTFILE, encoding="utf-8")
+        (emulator,) = stack.enter_context(emulators(1, password=PASSWORD, send_time=0.001))
+        receiver = stack.enter_context(start_receiver(mode="subprocess", synchronous="normal")).url
+        random.seed(0)
+        for pair in order:
+            for kind in pair:
+                result = _round(kind, work, emulator, receiver, args.users, args.seconds)
+                rounds.append(result)
+                print(f"{kind:8} {result['rps']:9.1f} req/s  ({result['requests']} requests, "
+                      f"{result['failures']} failures, {result['completions']} completions)")  # fmt: skip
+    profile = [r["rps"] for r in rounds if r["kind"] == "profile"]
+    bare = [r["rps"] for r in rounds if r["kind"] == "bare"]
+    pairs = []
+    for i in range(0, len(rounds) - 1, 2):
+        first, second = rounds[i], rounds[i + 1]
+        a, b = (first, second) if first["kind"] == "profile" else (second, first)
+        if b["rps"] > 0:
+            pairs.append(a["rps"] / b["rps"])
+    ratio = statistics.median(pairs) if pairs else 0.0
+    result = {
+        "benchmark": "load_send_sms",
+        "quick": args.quick,
+        "users": args.users,
+        "seconds_per_round": args.seconds,
+        "profile_rps": round(statistics.median(profile), 1) if profile else 0.0,
+        "bare_rps": round(statistics.median(bare), 1) if bare else 0.0,
+        "pair_ratios": [round(r, 4) for r in pairs],
+        "ratio": round(ratio, 4),
+        "target_ratio": TARGET_RATIO,
+        "meets_target": ratio >= TARGET_RATIO,
+        "failures": sum(r["failures"] for r in rounds),
+        "completions": sum(r["completions"] for r in rounds if r["kind"] == "profile"),
+        "rounds": rounds,
+        "load_average": os.getloadavg(),
+        "cpus": os.cpu_count(),
+    }
+    print(
+        f"profile {result['profile_rps']:.1f} req/s, bare {result['bare_rps']:.1f} req/s: "
+        f"ratio {ratio:.3f} (target >= {TARGET_RATIO})"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"written {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
