@@ -30,6 +30,7 @@ from urllib.parse import quote
 import orjson
 
 from smsgw.emulator import ports as P
+from smsgw.emulator import robustness
 from smsgw.emulator.clock import Clock, VirtualClock
 from smsgw.emulator.esim import EsimBank
 from smsgw.emulator.faults import Faults, Switches, defect, quirk
@@ -353,10 +354,12 @@ class Device:
             and not self.router.ip_allowed(request.source_ip)
         ):
             return self._finish(Response.json({"code": 403, "reason": "Forbidden"}, 403))
+        request, response = robustness.before(self.switches, request, self.config)
         try:
-            response = handler(request, None)
+            response = handler(request, None) if response is None else response
         except Exception as exc:  # a bug of the emulator, reported without secrets
             response = Response.json({"code": 500, "reason": f"emulator error: {type(exc).__name__}"}, 500)
+        response = robustness.after(self.switches, request, response)
         if self.switches.on(D_SESSION_REPLY_ENCRYPTED) and "session" in request.query and request.body:
             response.body = sealed(response.body)
         return self._finish(response)
