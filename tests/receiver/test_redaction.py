@@ -31,3 +31,13 @@ def test_body_password_pairs_are_redacted_and_other_bodies_are_untouched() -> No
     assert redact_body(b"to=1&password=abc&x=2") == b"to=1&password=***&x=2"
     body = b'{"type": "dev-status", "seq": 1}'
     assert redact_body(body) is body
+
+
+def test_the_key_prefilter_flags_exactly_the_bodies_a_lowercase_search_flags() -> None:
+    from smsgw.receiver.redaction import _HINTS, _may_hold_key
+
+    bodies = [b"x PaSsWd=1", b"AUTHORIZATION: y", b'{"Token": 1}', b"sEcReT", b"pwd", b"", b"pas s",
+              b"p\xe1ss", b"\xff\xfepass", b"\xdfecret", b"to\xc4\xb8en", b"\x8aPWD", b"autorization",
+              b'{"status": [{"port": "1.01", "st": "3 Registered"}]}']  # fmt: skip
+    for body in bodies:
+        assert _may_hold_key(body) == any(hint in body.lower() for hint in _HINTS), body
