@@ -137,11 +137,17 @@ class EjoinClient(HttpClient):
         return self.get("goip_get_call_stat.html", version=API_VERSION, ports=ports, slots=slots, type=type)
 
     # -- eSIM (gateway-2.4 §12) -----------------------------------------------------------------
-    def get_esims(self) -> Response:
-        return self.get("goip_get_esims.html", version=API_VERSION)
+    def get_esims(self, ports: str | None = None) -> Response:
+        return self.get("goip_get_esims.html", version=API_VERSION, ports=ports)
 
-    def write_esims(self, body: Mapping[str, Any]) -> Response:
-        return self.post("goip_write_esims.html", body, version=API_VERSION)
+    def write_esims(self, body: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Response:
+        """POST the §12.2.3 JSON array of ``{port, slot, ac, cc}`` items."""
+        return self.post("goip_write_esims.html", _json_items(body), version=API_VERSION)
 
-    def delete_esims(self, body: Mapping[str, Any]) -> Response:
-        return self.post("goip_delete_esims.html", body, version=API_VERSION)
+    def delete_esims(self, body: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Response:
+        """POST the §12.3.3 JSON array of ``{port, slot}`` items."""
+        return self.post("goip_delete_esims.html", _json_items(body), version=API_VERSION)
+
+
+def _json_items(body: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Any:
+    return dict(body) if isinstance(body, Mapping) else [dict(item) for item in body]

@@ -32,7 +32,7 @@ import orjson
 from smsgw.emulator import ports as P
 from smsgw.emulator import robustness
 from smsgw.emulator.clock import Clock, VirtualClock
-from smsgw.emulator.esim import EsimBank
+from smsgw.emulator.esim import EsimBank, EsimTimings
 from smsgw.emulator.faults import Faults, Switches, defect, quirk
 from smsgw.emulator.inbox import Inbox, Received, scts
 from smsgw.emulator.messages import JSON_CT, Push, Request, Response
@@ -289,7 +289,9 @@ class Device:
         self.stats.seed_history(self.clock.now())
         for slot in (p.slots[0] for p in self.bank.ports[1:]):
             slot.call_minutes = int(self.stats.calls(slot.port, 1).summary(3, self.clock.now())["tcd"])
-        self.esim = EsimBank(n_ports)
+        # a profile download takes tens of seconds on a real eUICC; long enough here that a client
+        # polling goip_get_esims on a loaded machine sees "submitted" and "in progress"
+        self.esim = EsimBank(n_ports, switches=self.switches, timings=EsimTimings(2.0, 20.0, 6.0))
         self.security = SecurityManager({config.username: config.password}, switches=self.switches)
         self.router = _make_router(self)
         self._user, self._password = config.username.encode(), config.password.encode()

@@ -50,6 +50,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from smsgw.emulator.faults import Switches, defect
+
 __all__ = [
     "EsimBank",
     "EsimEvent",
@@ -59,6 +61,35 @@ __all__ = [
     "SubmitStatus",
     "parse_number_list",
 ]
+
+D_ESIM_PORTS_FROM_0 = defect("defect.esim-ports-from-0", "eSIM answers number the ports from 0")
+D_ESIM_FILTER_IGNORED = defect(
+    "defect.esim-ports-filter-ignored", "goip_get_esims lists every port whatever ports says"
+)
+D_ESIM_COUNT_WRONG = defect(
+    "defect.esim-count-wrong", "goip_get_esims count is one more than the ports listed"
+)
+D_ESIM_NO_EID = defect("defect.esim-eid-missing", "goip_get_esims port items lack eid")
+D_ESIM_NO_ICCID = defect("defect.esim-iccid-missing", "goip_get_esims profiles lack iccid")
+D_ESIM_IDLE_OP = defect("defect.esim-idle-op-minus-1", "a slot without operation reports op -1, not 0")
+D_ESIM_OP_SWAPPED = defect("defect.esim-op-swapped", "a pending write shows op 2 and a pending delete op 1")
+D_ESIM_REASON_EMPTY = defect(
+    "defect.esim-error-reason-empty", "a failed operation (status 3) has an empty reason"
+)
+D_ESIM_SYNC = defect(
+    "defect.esim-write-sync", "a write is done at once and answered status 0, not 1 (submitted)"
+)
+D_ESIM_BUSY_ACCEPTED = defect(
+    "defect.esim-busy-accepted", "a write on a port with an operation in progress is answered 1 and dropped"
+)
+D_ESIM_STUCK = defect("defect.esim-status-stuck", "a submitted operation stays at status 1 forever")
+D_ESIM_EXUST_NOT_SET = defect("defect.esim-exust-not-set", "a written profile keeps exust 0")
+D_ESIM_RESULTS_MISSING = defect(
+    "defect.esim-results-missing", "goip_write_esims answers lack the result array"
+)
+D_ESIM_DELETE_RESULTS_MISSING = defect(
+    "defect.esim-delete-results-missing", "goip_delete_esims answers lack the result array"
+)
 
 #: Schema bounds of ``port`` and ``slot`` numbers (defs.json portNumber/slotNumber).
 MAX_PORT = 512
@@ -218,7 +249,9 @@ class EsimBank:
         serial: int = 1,
         without_euicc: Iterable[int] = (),
         profiles: Mapping[tuple[int, int], Mapping[str, Any]] | None = None,
+        switches: Switches | None = None,
     ) -> None:
+        self.switches = switches if switches is not None else Switches()
         if not 1 <= ports <= MAX_PORT or not 1 <= slots <= MAX_SLOT:
             raise ValueError(f"ports must be 1..{MAX_PORT} and slots 1..{MAX_SLOT}")
         self.slots = slots
@@ -273,8 +306,32 @@ class EsimBank:
                 "count": 0,
                 "ports": [],
             }
+        sw = self.switches
+        if sw.on(D_ESIM_FILTER_IGNORED):
+            wanted = list(self._ports)
         items = [self._ports[n].as_json() for n in wanted]
-        return 200, {"code": CODE_OK, "reason": "OK", "count": len(items), "ports": items}
+        if sw:
+            for item in items:
+                self._bend(item)
+        count = len(items) + (1 if sw.on(D_ESIM_COUNT_WRONG) else 0)
+        return 200, {"code": CODE_OK, "reason": "OK", "count": count, "ports": items}
+
+    def _bend(self, item: dict[str, Any]) -> None:
+        """A query item as a device with the switched-on defects answers it."""
+        sw = self.switches
+        if sw.on(D_ESIM_PORTS_FROM_0):
+            item["port"] -= 1
+        if sw.on(D_ESIM_NO_EID):
+            del item["eid"]
+        for profile in item["profiles"]:
+            if sw.on(D_ESIM_NO_ICCID):
+                del profile["iccid"]
+            if sw.on(D_ESIM_IDLE_OP) and profile["op"] == 0:
+                profile["op"] = -1
+            if sw.on(D_ESIM_OP_SWAPPED) and profile["op"] in (1, 2):
+                profile["op"] = 3 - profile["op"]
+            if sw.on(D_ESIM_REASON_EMPTY) and profile["status"] == 3:
+                profile["reason"] = ""
 
     def handle_goip_write_esims(
         self, query: Mapping[str, str], body: bytes | None, now: float
@@ -299,6 +356,8 @@ class EsimBank:
             profile = port.profiles[operation.slot - 1]
             started = operation.submitted_at + self.timings.start_delay
             duration = self.timings.write_time if operation.op is EsimOp.WRITE else self.timings.delete_time
+            if self.switches.on(D_ESIM_STUCK):
+                continue
             if profile.status is EsimStatus.SUBMITTED and now >= started:
                 profile.status = EsimStatus.IN_PROGRESS
                 events.append(EsimEvent(port.port, profile.slot, operation.op, profile.status))
@@ -320,7 +379,15 @@ class EsimBank:
         for item in items:
             port_no, slot_no = item["port"], item["slot"]
             status = self._try_submit(op, item, now)
+            if op is EsimOp.WRITE and status is SubmitStatus.SUBMITTED and self.switches.on(D_ESIM_SYNC):
+                self.advance(now + self.timings.start_delay + self.timings.write_time)
+                results.append({"port": port_no, "slot": slot_no, "status": 0})
+                continue
+            if self.switches.on(D_ESIM_PORTS_FROM_0):
+                port_no -= 1
             results.append({"port": port_no, "slot": slot_no, "status": int(status)})
+        if self.switches.on(D_ESIM_RESULTS_MISSING if op is EsimOp.WRITE else D_ESIM_DELETE_RESULTS_MISSING):
+            return 200, {"code": CODE_OK, "reason": "OK"}
         return 200, {"code": CODE_OK, "reason": "OK", "ports": results}
 
     def _try_submit(self, op: EsimOp, item: Mapping[str, Any], now: float) -> SubmitStatus:
@@ -331,7 +398,8 @@ class EsimBank:
         if op is EsimOp.WRITE and (not isinstance(ac, str) or not ac or not isinstance(cc, str)):
             return SubmitStatus.OTHER_ERROR
         if port.pending is not None:
-            return SubmitStatus.PORT_BUSY
+            busy_ok = op is EsimOp.WRITE and self.switches.on(D_ESIM_BUSY_ACCEPTED)
+            return SubmitStatus.SUBMITTED if busy_ok else SubmitStatus.PORT_BUSY
         slot = item["slot"]
         if op is EsimOp.DELETE:
             ac, cc = "", ""
@@ -354,6 +422,8 @@ class EsimBank:
             return
         if operation.op is EsimOp.WRITE:
             self._install(profile, port.port, operation.ac, {"cc": operation.cc})
+            if self.switches.on(D_ESIM_EXUST_NOT_SET):
+                profile.exust = 0
             if not any(p.enabled for p in port.profiles if p is not profile):
                 profile.enabled = 1
         else:
