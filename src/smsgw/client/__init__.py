@@ -1,5 +1,6 @@
 """Typed HTTP clients for checks: explicit timeouts, capped reads, redacted evidence records."""
 
+from smsgw.client.dinstar import DinstarClient
 from smsgw.client.ejoin import EjoinClient
 from smsgw.client.errors import ClientError, ProtocolViolation, TargetTimeout, TargetUnreachable
 from smsgw.client.http import Exchange, HttpClient, Response
@@ -7,6 +8,7 @@ from smsgw.client.scrub import Scrubber
 
 __all__ = [
     "ClientError",
+    "DinstarClient",
     "EjoinClient",
     "Exchange",
     "HttpClient",

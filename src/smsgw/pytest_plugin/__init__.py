@@ -3,7 +3,7 @@
 Load it from a conftest (``pytest_plugins = ["smsgw.pytest_plugin"]``); it is deliberately not a
 ``pytest11`` entry point.  A check author uses the ``requirement`` marker and the ``check`` fixture
 (:class:`~smsgw.pytest_plugin.check.Check`); other fixtures: ``conformance`` (settings), ``timers``,
-``target``, ``ejoin`` (client), ``receiver`` (push receiver), ``phone_numbers``, ``restore``.
+``target``, ``ejoin`` and ``dinstar`` (clients), ``receiver`` (push receiver), ``phone_numbers``, ``restore``.
 """
 
 from smsgw.pytest_plugin.check import Check, CheckDefinitionError, Unimplemented
@@ -12,6 +12,7 @@ from smsgw.pytest_plugin.fixtures import (
     _smsgw_exchanges_as_evidence,
     check,
     conformance,
+    dinstar,
     ejoin,
     phone_numbers,
     receiver,
@@ -34,6 +35,7 @@ __all__ = [
     "_smsgw_exchanges_as_evidence",
     "check",
     "conformance",
+    "dinstar",
     "ejoin",
     "phone_numbers",
     "pytest_addoption",

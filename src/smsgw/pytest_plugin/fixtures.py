@@ -16,6 +16,7 @@ from smsgw.report.exitcodes import ExitCode
 from smsgw.report.model import Evidence
 
 if TYPE_CHECKING:
+    from smsgw.client.dinstar import DinstarClient
     from smsgw.client.ejoin import EjoinClient
     from smsgw.receiver.harness import RunningReceiver
 
@@ -70,6 +71,18 @@ def ejoin(request: pytest.FixtureRequest, target: str) -> Iterator[EjoinClient]:
 
 
 @pytest.fixture(scope="session")
+def dinstar(request: pytest.FixtureRequest, target: str) -> Iterator[DinstarClient]:
+    """A :class:`~smsgw.client.DinstarClient` (HTTP digest, the run's credentials and timeout; an
+    https target's self-signed certificate is accepted like the document's ``curl -k``)."""
+    from smsgw.client.dinstar import DinstarClient
+
+    settings = _session(request).settings
+    client = DinstarClient(target, settings.username, settings.password.reveal(), timeout=settings.timeout)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
 def receiver(request: pytest.FixtureRequest) -> Iterator[RunningReceiver]:
     """The push receiver (:class:`smsgw.receiver.RunningReceiver`): configure the device with
     ``receiver.push_url("dut")``, then ``receiver.wait_for(type="dev-status", device="dut",
@@ -111,11 +124,12 @@ def check(request: pytest.FixtureRequest) -> Check:
 @pytest.fixture(autouse=True)
 def _smsgw_exchanges_as_evidence(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every call the session's client makes during a test becomes redacted evidence of it."""
-    if "ejoin" not in request.fixturenames:
+    name = next((n for n in ("ejoin", "dinstar") if n in request.fixturenames), None)
+    if name is None:
         yield
         return
     session = _session(request)
-    client = request.getfixturevalue("ejoin")
+    client = request.getfixturevalue(name)
     nodeid = request.node.nodeid
 
     def listener(exchange: Any) -> None:
