@@ -1,0 +1,194 @@
+"""Every Dinstar defect changes what the device does; every Dinstar quirk grades NON-STRICT, never FAIL.
+
+One scenario touches every endpoint and push (auth handshakes, SMS with templates and segments,
+incoming SMS, USSD, ports, config, MMS); its transcript (HTTP status, answer, pushes, auth counters)
+with a switch on is compared with the conformant device's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from smsgw.emulator.clock import VirtualClock
+from smsgw.emulator.device import DeviceConfig
+from smsgw.emulator.dinstar.device import DinstarDevice
+from smsgw.emulator.faults import catalog
+from smsgw.emulator.network import Network
+from smsgw.spec.registry import default_registry
+from smsgw.verdicts import Verdict
+from tests.emulator.dinstar.conftest import PASSWORD, PUSH_URL, USER, call
+from tests.emulator.dinstar.test_auth import digest_header
+
+DINSTAR_DEFECTS = sorted(n for n in catalog() if n.startswith("defect.dinstar-"))
+DINSTAR_QUIRKS = sorted(
+    n for n, s in catalog().items() if s.kind == "quirk" and (s.erratum or "").startswith("E-DS-")
+)
+Entry = tuple[str, str | None, int, Any]
+
+
+def scenario(*switches: str) -> list[Entry]:
+    """(label, schema name, HTTP status, payload) of everything the device says in the scenario."""
+    clock = VirtualClock()
+    network = Network(seed=3)
+    config = DeviceConfig(
+        profile="dinstar-uc",
+        username=USER,
+        password=PASSWORD,
+        register_time=0.0,
+        send_time=2.0,
+        status_url=PUSH_URL,
+        switches=switches,
+    )
+    dev = DinstarDevice(config, clock, network)
+    out: list[Entry] = []
+
+    def pushes(seconds: int) -> None:
+        for _ in range(seconds):
+            clock.advance(1)
+            for push in dev.advance():
+                out.append((f"push {push.kind}", f"dinstar/{push.kind}.push", 0, push.payload))
+
+    def req(
+        label: str, method: str, path: str, query: str = "", body: Any = b"", *, schema: str | None = None
+    ) -> Any:
+        response = call(dev, method, path, query, body)
+        try:
+            payload = response.payload()
+        except ValueError:
+            payload = response.body.decode(errors="replace")
+        out.append((label, schema, response.status, payload))
+        return payload
+
+    def api(endpoint: str, body: Any = None, query: str = "") -> Any:
+        method = "POST" if body is not None else "GET"
+        raw = b"" if body is None else body
+        return req(endpoint, method, f"/api/{endpoint}", query, raw, schema=f"dinstar/{endpoint}.response")
+
+    own = dev.bank.port(6).current.number
+    pushes(1)
+    api("send_sms", {"param": [{"number": own}]})
+    req("bad json", "POST", "/api/send_sms", body=b"{oops")
+    api("send_sms", {"text": "x", "param": [{"number": "10086"}] * 129})
+    api("send_sms", {"text": "x" * 1501, "param": [{"number": "10086"}]})
+    dev.board.ref_ids[1] = 254
+    long_text = "#param#" + "a" * 319
+    api(
+        "send_sms",
+        {
+            "text": long_text,
+            "param": [{"number": own, "text_param": ["b"], "user_id": 1}],
+            "encoding": "gsm-7bit",
+            "port": [0],
+        },
+    )
+    api(
+        "send_sms",
+        {"text": "quiet", "param": [{"number": "10087", "user_id": 2}], "request_status_report": False},
+    )
+    for port in dev.powered:
+        dev.powered[port] = False
+    api("send_sms", {"text": "x", "param": [{"number": "10086"}]})
+    for port in dev.powered:
+        dev.powered[port] = True
+    dev.deliver(3, 1, "10010", "", "first", clock.now())
+    dev.deliver(3, 1, "10011", "", "second", clock.now())
+    pushes(30)
+    api("query_sms_result", {})
+    api("query_sms_result", {"number": ["1"] * 33})
+    api("query_sms_deliver_status", {})
+    api("query_incoming_sms", query="incoming_sms_id=1")
+    api("query_incoming_sms")
+    api("query_incoming_sms", query="flag=all")
+    api("stop_sms", query="task_id=99")
+    api("send_sms", {"text": "busy", "param": [{"number": "10086"}], "port": [1]})
+    pushes(1)
+    api("set_port_info", query="port=2&action=power&param=off")
+    api("send_ussd", {"port": [0, 1, 2], "text": "*125#"})
+    pushes(3)
+    api("query_ussd_reply", query="port=0")
+    api("set_port_info", query="port=3&action=slot&param=2")
+    api("set_port_info", query="port=4&action=power&param=off")
+    pushes(1)
+    api("set_port_info", query="port=4&action=power&param=on")
+    api("set_port_info", query="port=4&action=fly")
+    pushes(1)
+    api(
+        "get_port_info",
+        query="port=3&info_type=" + ",".join(sorted({"slot", "reg", "remain_daily_calltime", "imei"})),
+    )
+    req("stk", "GET", "/GetSTKView", "port=0", schema="dinstar/getstkview.response")
+    req("status", "POST", "/api/get_status", body=["performance"], schema="dinstar/get_status.response")
+    trunk = {
+        "index": 0,
+        "enable": "on",
+        "domain": "10.0.0.1",
+        "port": 5060,
+        "description": "t",
+        "check_network_status": "on",
+    }
+    req(
+        "set_config",
+        "POST",
+        "/api/set_config",
+        body={"sip_trunk": [trunk]},
+        schema="dinstar/set_config.response",
+    )
+    req("get_config", "POST", "/api/get_config", body={"sip_trunk": []}, schema="dinstar/get_config.response")
+    req("mms_file", "POST", "/api/mms_file/file0", body=b"--b\r\nfile\r\n--b--")
+    api("send_mms", {"port": 0, "title": "t", "number": "10086", "file_id": 0})
+    # authentication last: a lockout would hide the rest
+    challenge = call(dev, "GET", "/api/query_sms_in_queue", headers={})
+    out.append(("no credentials", None, challenge.status, None))
+    header = dict(getattr(challenge, "headers", ())).get("WWW-Authenticate", "")
+    if header:
+        right = digest_header(header, "GET", "/api/query_sms_in_queue")
+        for label in ("digest", "replay"):
+            answer = call(dev, "GET", "/api/query_sms_in_queue", headers={"authorization": right})
+            out.append((label, None, answer.status, None))
+        clock.advance(dev.auth.nonce_lifetime + 1)
+        stale = call(dev, "GET", "/api/query_sms_in_queue", headers={"authorization": right})
+        out.append(("stale", None, stale.status, "stale=true" in str(getattr(stale, "headers", ()))))
+        for _ in range(5):
+            call(dev, "GET", "/api/query_sms_in_queue", headers={})
+    out.append(("auth", None, 0, {k: v for k, v in dev.auth.state().items() if k != "locked_until"}))
+    return out
+
+
+@pytest.fixture(scope="module")
+def conformant() -> list[Entry]:
+    return scenario()
+
+
+def test_the_conformant_transcript_grades_pass_everywhere(conformant: list[Entry]) -> None:
+    registry = default_registry()
+    graded = [(label, registry.grade(schema, payload)) for label, schema, _, payload in conformant if schema]
+    assert len(graded) > 30
+    assert {g.verdict for _, g in graded} == {Verdict.PASS}, [
+        (label, g.errors) for label, g in graded if g.errors
+    ]
+    assert {status for _, schema, status, _ in conformant if schema and not schema.endswith(".push")} == {200}
+
+
+@pytest.mark.parametrize("defect", DINSTAR_DEFECTS)
+def test_each_defect_changes_the_transcript(conformant: list[Entry], defect: str) -> None:
+    broken = scenario(defect)
+    assert broken != conformant
+
+
+@pytest.mark.parametrize("quirk", DINSTAR_QUIRKS)
+def test_each_quirk_is_non_strict_and_never_fails(conformant: list[Entry], quirk: str) -> None:
+    registry = default_registry()
+    transcript = scenario(quirk)
+    assert transcript != conformant
+    grades = [(label, registry.grade(schema, payload)) for label, schema, _, payload in transcript if schema]
+    assert not [(label, g.errors) for label, g in grades if g.verdict is Verdict.FAIL]
+    if quirk == "quirk.dinstar-http-status-is-error-code":  # visible in the status line, not the body
+        assert {status for _, _, status, _ in transcript} >= {202, 400, 413, 550}
+    else:
+        assert any(g.verdict is Verdict.NON_STRICT for _, g in grades)
+
+
+def test_there_are_enough_named_defects() -> None:
+    assert len(DINSTAR_DEFECTS) >= 25
+    assert all(catalog()[d].description for d in DINSTAR_DEFECTS)
