@@ -106,3 +106,18 @@ def test_status_fanin_devices_push_dev_status_with_increasing_seq(tmp_path: Path
     stats = _stats(tmp_path / "fanin")
     assert int(stats[("POST", "dev-status")]["Request Count"]) == sum(len(s) for s in seqs.values())
     assert int(stats[("POST", "port-status")]["Request Count"]) > 0
+
+
+def test_dinstar_users_post_send_sms_with_digest_auth_to_the_dinstar_emulator(tmp_path: Path) -> None:
+    out = tmp_path / "dinstar"
+    result = run_load(
+        LoadOptions(profile="send-sms", out_dir=out, users=2, spawn_rate=2, run_time=3, vendor="dinstar",
+                    password=SECRET)
+    )  # fmt: skip
+    assert result.exit_code == 0
+    stats = _stats(out)
+    send = stats[("POST", "api/send_sms")]
+    assert int(send["Request Count"]) > 0
+    assert int(send["Failure Count"]) == 0
+    assert ("POST", "goip_post_sms") not in stats
+    assert _leaks(out, SECRET) == []

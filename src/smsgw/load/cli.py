@@ -69,6 +69,7 @@ def register(app: typer.Typer) -> None:
         weight_get_tasks: int = typer.Option(0, min=0, help="Weight of goip_get_tasks (post is 100)."),
         weight_pause_resume: int = typer.Option(0, min=0, help="Weight of pause+resume (post is 100)."),
         user_rate: float = typer.Option(0.0, help="Requests/s per user (0: as fast as answers come)."),
+        vendor: str = typer.Option("ejoin", help="ejoin (goip_post_sms) or dinstar (/api/send_sms)."),
         devices: int = typer.Option(1, min=1, max=64, help="Emulated gateways to start (no --target)."),
         send_time: float = typer.Option(0.01, help="Emulated seconds per SMS (no --target)."),
         switch: list[str] = typer.Option(  # noqa: B008
@@ -89,7 +90,7 @@ def register(app: typer.Typer) -> None:
             users=users, spawn_rate=spawn_rate, run_time=_duration(run_time), workers=workers, shape=shape,
             step_users=step_users, step_time=step_time, steps=steps, spike_users=spike_users,
             max_requests=max_requests, targets=target, receiver=receiver, password=password,
-            devices=devices, send_time=send_time, switches=switch,
+            devices=devices, vendor=vendor, send_time=send_time, switches=switch,
             profile_args={
                 "gateway-user": gateway_user, "tasks": tasks, "recipients": recipients,
                 "port-mode": port_mode, "weight-get-tasks": weight_get_tasks,

@@ -67,6 +67,8 @@ class LoadOptions:
     receiver: str = ""
     password: str = field(default="root", repr=False)
     devices: int = 1
+    #: send-sms: "ejoin" (goip_post_sms) or "dinstar" (/api/send_sms, DinstarSmsServer)
+    vendor: str = "ejoin"
     send_time: float = 0.01
     switches: Sequence[str] = ()
     #: profile options, passed to Locust as ``--name value``
@@ -78,6 +80,8 @@ class LoadOptions:
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"profile {self.profile!r}: one of {', '.join(PROFILES)}")
+        if self.vendor not in ("ejoin", "dinstar"):
+            raise ValueError(f"vendor {self.vendor!r}: ejoin or dinstar")
         if self.workers < 0 or self.users < 0 or self.run_time <= 0:
             raise ValueError("workers and users must be >= 0, run time > 0")
 
@@ -135,12 +139,18 @@ class _Proc:
 
 @contextlib.contextmanager
 def emulators(
-    devices: int, *, password: str, send_time: float, switches: Sequence[str] = (), timeout: float = 60.0
+    devices: int,
+    *,
+    password: str,
+    send_time: float,
+    switches: Sequence[str] = (),
+    profile: str = "gateway-2.4",
+    timeout: float = 60.0,
 ) -> Iterator[list[str]]:
     """``smsgw emulate`` in a subprocess: ``devices`` gateways; yields their base URLs."""
     args = [
         sys.executable, "-m", "smsgw", "emulate", "--devices", str(devices), "--send-time", str(send_time),
-        "--max-tasks", "10000000",
+        "--max-tasks", "10000000", "--profile", profile,
     ]  # fmt: skip
     for switch in switches:
         args += ["--switch", switch]
@@ -239,13 +249,22 @@ def run_load(options: LoadOptions) -> LoadResult:
         targets = list(o.targets)
         if o.profile == "send-sms":
             if not targets:
+                emulated = "dinstar-uc" if o.vendor == "dinstar" else "gateway-2.4"
                 targets = stack.enter_context(
-                    emulators(o.devices, password=o.password, send_time=o.send_time, switches=o.switches)
-                )
-                run_info["target"] = f"{len(targets)} emulated gateway(s) (smsgw emulate)"
+                    emulators(
+                        o.devices, password=o.password, send_time=o.send_time, switches=o.switches,
+                        profile=emulated,
+                    )
+                )  # fmt: skip
+                run_info["target"] = f"{len(targets)} emulated {emulated} gateway(s) (smsgw emulate)"
                 if o.switches:
                     run_info["emulator switches"] = ", ".join(o.switches)
-            receiver = o.receiver
+            if o.vendor == "dinstar":
+                # DinstarSmsServer is abstract unless its target is in the environment (all processes)
+                env["SMSGW_LOAD_DINSTAR_HOST"] = targets[0]
+                extra["dinstar-host"] = targets[0]
+                run_info["vendor"] = "dinstar (DinstarSmsServer, /api/send_sms)"
+            receiver = "none" if o.vendor == "dinstar" else o.receiver
             if receiver == "":
                 receiver = stack.enter_context(_receiver()).url
                 run_info["report receiver"] = "smsgw receive (started)"
@@ -260,6 +279,8 @@ def run_load(options: LoadOptions) -> LoadResult:
             host = targets[0]
         run_info.update({k: v for k, v in o.profile_args.items() if v not in (None, "")})
         command = locust_command(o, locustfile, host, extra)
+        if o.profile == "send-sms":
+            command.append("DinstarSmsServer" if o.vendor == "dinstar" else "EjoinSmsServer")
         result = _run_locust(o, command, env, out)
     exit_code, timed_out, logs = result
     base = out / CSV_BASE
