@@ -73,3 +73,25 @@ def sms_tasks(
     yield tasks
     if tasks.tids:
         ejoin.remove_sms(tasks.tids)
+
+
+@pytest.fixture(scope="session")
+def sms_exchange(  # noqa: PLR0917 - pytest passes fixtures by name
+    conformance: Any,
+    ejoin: Any,
+    receiver: Any,
+    timers: Any,
+    new_tid: TidSource,
+    sending_port: int,
+    phone_numbers: tuple[str, ...],
+    device_status: dict[str, Any],
+) -> Any:
+    """The run's one SMS exchange (sms_exchange.py): three tasks to the user's numbers, their
+    status reports and, when the numbers are the device's own SIMs, the SMS coming back."""
+    if not conformance.allow_destructive:
+        pytest.skip("the SMS exchange sets sr_url, sms_url and the report caches: --allow-destructive")
+    from sms_exchange import run_exchange
+
+    return run_exchange(
+        ejoin, receiver, timers, new_tid, sending_port, phone_numbers, device_status, SMS_TEXT
+    )

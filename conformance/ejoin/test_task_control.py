@@ -54,6 +54,8 @@ def _submit(check: Any, ejoin: Any, tasks: list[dict[str, Any]]) -> None:
     "EJ-TASK-PAUSED-STATE-1",
     "EJ-TASK-PAUSED-NOT-SENT",
     "EJ-TASK-RESUMED-SENT",
+    "EJ-TASK-PAUSE-BODY-TIDS",
+    "EJ-TASK-RESUME-BODY-TIDS",
 )
 def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
     """gateway-2.4 §6.2.4: "When a SMS task is still waiting to be sent in the send queue, one or
@@ -82,7 +84,7 @@ def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
     check.expect(
         queue.get(tid) == 1,
         f"goip_get_tasks shows the paused tid {tid} as {queue.get(tid)!r}",
-        requirement="EJ-TASK-PAUSED-STATE-1",
+        requirement=("EJ-TASK-PAUSED-STATE-1", "EJ-TASK-PAUSE-BODY-TIDS"),
     )
     wait_until(
         lambda: _left_queue(ejoin, port, sentinel["tid"]),
@@ -113,11 +115,18 @@ def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
         requirement="EJ-TASK-RESUME-RESPONSE",
     )
     sent = wait_until(lambda: _left_queue(ejoin, port, tid), _queue_wait(timers, 1), poll_interval(timers))
-    check.expect(bool(sent), f"the resumed tid {tid} is still queued", requirement="EJ-TASK-RESUMED-SENT")
+    check.expect(
+        bool(sent),
+        f"the resumed tid {tid} is still queued",
+        requirement=("EJ-TASK-RESUMED-SENT", "EJ-TASK-RESUME-BODY-TIDS"),
+    )
 
 
 @pytest.mark.requirement(
-    "EJ-TASK-REMOVE-RESPONSE", "EJ-TASK-REMOVE-ONLY-WAITING", "EJ-TASK-REMOVED-NEVER-SENT"
+    "EJ-TASK-REMOVE-RESPONSE",
+    "EJ-TASK-REMOVE-ONLY-WAITING",
+    "EJ-TASK-REMOVED-NEVER-SENT",
+    "EJ-TASK-REMOVE-BODY-TIDS",
 )
 def test_removed_task_leaves_the_queue(check, ejoin, sms_tasks, timers):
     """gateway-2.4 §6.2.6: "Delete one or more SMS tasks waiting to be sent in the send queue.";
@@ -141,7 +150,7 @@ def test_removed_task_leaves_the_queue(check, ejoin, sms_tasks, timers):
     check.expect(
         queue is not None and tid not in queue,
         f"the removed tid {tid} is still listed by goip_get_tasks: {queue!r}",
-        requirement=("EJ-TASK-REMOVED-NEVER-SENT", "EJ-TASK-REMOVE-ONLY-WAITING"),
+        requirement=("EJ-TASK-REMOVED-NEVER-SENT", "EJ-TASK-REMOVE-ONLY-WAITING", "EJ-TASK-REMOVE-BODY-TIDS"),
     )
 
 
@@ -228,6 +237,10 @@ def test_get_tasks_pages_the_queue(check, ejoin, sms_tasks, timers, device_statu
     "EJ-TASK-RESUME-RESPONSE",
     "EJ-TASK-REMOVE-RESPONSE",
     "EJ-TASK-QUERY-RESPONSE",
+    "EJ-TASK-PAUSE-URL",
+    "EJ-TASK-RESUME-URL",
+    "EJ-TASK-REMOVE-URL",
+    "EJ-TASK-QUERY-URL",
 )
 def test_task_control_answers_are_json(check, ejoin, new_tid):
     """gateway-2.4 §6.3.3-§6.3.6: "The body of the query response is a JSON format string" and
@@ -248,5 +261,52 @@ def test_task_control_answers_are_json(check, ejoin, new_tid):
             f"{resp.exchange.title}: Content-Type {resp.headers.get('content-type')!r}",
             requirement=f"EJ-TASK-{name}-CONTENT-TYPE",
         )
+        check.expect(
+            resp.status == 200 and isinstance(resp.data, dict),
+            f"{resp.exchange.title}: HTTP {resp.status}, {resp.text[:160]!r}",
+            requirement=f"EJ-TASK-{name}-URL",
+        )
         schema = "goip_get_tasks" if name == "QUERY" else f"goip_{name.lower()}_sms"
         check.schema(f"ejoin/{schema}.response", resp.data, requirement=f"EJ-TASK-{name}-RESPONSE")
+
+
+@pytest.mark.requirement(
+    "EJ-TASK-PAUSE-ALL-WITHOUT-TIDS",
+    "EJ-TASK-RESUME-ALL-WITHOUT-TIDS",
+    "EJ-TASK-REMOVE-ALL-WITHOUT-TIDS",
+    "EJ-TASK-PAUSE-RESULTS-OMITTED-WITHOUT-TIDS",
+    "EJ-TASK-REMOVE-RESULTS-OMITTED-WITHOUT-TIDS",
+)
+def test_operations_without_tids_apply_to_every_task(check, ejoin, sms_tasks, timers):
+    """gateway-2.4 §6.3.3: "tids ... No. When there is no field, all send tasks are suspended.",
+    "results ... When there is no tids in the request, this field is not included in the result.";
+    §6.3.4: "NO. Restore all sending tasks when there is no field"; §6.3.5: "results ... If there
+    is no TIDS in the request, this field is not included in the result".
+
+    Destructive: acts on every task of the device.  Queues a blocker and a task T on one port,
+    then pauses, resumes and removes with an empty body ({}): T is suspended, normal, then gone.
+    """
+    blocker, task = _blocker(sms_tasks, timers), sms_tasks.task()
+    _submit(check, ejoin, [blocker, task])
+    tid, port = task["tid"], sms_tasks.port
+    steps = (
+        ("PAUSE", "goip_pause_sms.html", lambda q: q.get(tid) == 1, "suspended (state 1)"),
+        ("RESUME", "goip_resume_sms.html", lambda q: q.get(tid) == 0, "normal again (state 0)"),
+        ("REMOVE", "goip_remove_sms.html", lambda q: tid not in q, "gone"),
+    )
+    for name, path, effect, want in steps:
+        resp = ejoin.post(path, {})
+        data = resp.data if isinstance(resp.data, dict) else {}
+        if name != "RESUME":
+            check.expect(
+                data.get("code") == 200 and "results" not in data,
+                f"{name.lower()} without tids answered {resp.text[:160]!r} (want code 200, no results)",
+                requirement=f"EJ-TASK-{name}-RESULTS-OMITTED-WITHOUT-TIDS",
+            )
+        queue = queued_tids(ejoin, port)
+        check.expect(
+            queue is not None and effect(queue),
+            f"after {name.lower()} without tids the task {tid} is "
+            f"{'unlisted' if queue is None or tid not in queue else f'in state {queue[tid]!r}'}; want {want}",
+            requirement=f"EJ-TASK-{name}-ALL-WITHOUT-TIDS",
+        )

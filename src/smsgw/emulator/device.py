@@ -102,6 +102,20 @@ D_TASK_NUM_WRONG = defect(
     "defect.task-num-wrong", "goip_get_tasks task_num is not the number of tasks returned"
 )
 D_DR_MISSING = defect("defect.dr-missing", "dr=1 produces no delivery report")
+D_DR_DEFAULT_ON = defect("defect.dr-default-on", "every SMS gets a delivery report, dr=1 or not")
+D_SR_URL_IGNORED = defect("defect.sr-url-ignored", "the sr_url of a send-sms request is ignored")
+D_SMS_URL_IGNORED = defect("defect.sms-url-ignored", "the sms_url of a send-sms request is ignored")
+D_PUSH_TEXT_PLAIN = defect("defect.push-content-type-text", "status-report/recv-sms pushes are text/plain")
+D_SR_TYPE_WRONG = defect("defect.status-report-type-wrong", 'status-report type is "status_report"')
+D_GET_SMS_DEFAULTS = defect(
+    "defect.get-sms-defaults-wrong",
+    "goip_get_sms without sms_id starts at the newest SMS; without sms_num, 1",
+)
+D_RESULTS_WITHOUT_TIDS = defect(
+    "defect.results-without-tids", "pause/resume/remove without tids answer an empty results array"
+)
+D_GET_SMS_HTML = defect("defect.get-sms-html", "goip_get_sms answers the web page's HTML, not JSON")
+D_RPTS_OBJECT = defect("defect.rpts-object", "a status-report of one report sends rpts as an object")
 D_PAR_SET_WRONG = defect("defect.par-set-wrong", "op=set answers par_set 0 although parameters were set")
 D_IP_LIST_IGNORED = defect("defect.ip-list-ignored", "the device IP white/black lists are not enforced")
 D_SESSION_REPLY_ENCRYPTED = defect(
@@ -788,10 +802,10 @@ class Device:
         if not any(key in body for key in _REPORT_SETTINGS):
             return
         url = body.get("sr_url")
-        if isinstance(url, str) and url:
+        if isinstance(url, str) and url and not self.switches.on(D_SR_URL_IGNORED):
             self.sr_url = url
         url = body.get("sms_url")
-        if isinstance(url, str) and url:
+        if isinstance(url, str) and url and not self.switches.on(D_SMS_URL_IGNORED):
             self.sms_url = url
         for key, low in (("sr_cnt", 1), ("sr_prd", 1), ("sms_cnt", 1), ("sms_prd", 1)):
             value = _as_int(body.get(key))
@@ -833,6 +847,8 @@ class Device:
         payload: dict[str, Any] = {"code": self._code(op_name), "reason": "OK"}
         if tids is not None and not self.switches.on(D_TASK_RESULTS_MISSING):
             payload["results"] = results
+        elif tids is None and self.switches.on(D_RESULTS_WITHOUT_TIDS):
+            payload["results"] = []
         return self._answer(op_name, payload)
 
     def _op_goip_pause_sms(self, request: Request, _: Any) -> Response:
@@ -895,11 +911,16 @@ class Device:
         empty = {"ssrc": self.inbox.ssrc, "sms_num": 0, "next_sms": 1, "data": []}
         if not ok:
             return self._denied(op_name, empty)
+        if self.switches.on(D_GET_SMS_HTML):
+            return Response(200, b"<html><body>SMS inbox</body></html>", "text/html")
         params: dict[str, Any] = dict(request.query)
         if isinstance(body, dict):
             params.update({k.lower(): v for k, v in body.items()})
         sms_id = _as_int(params.get("sms_id", 1))
         sms_num = _as_int(params.get("sms_num", 0))
+        if self.switches.on(D_GET_SMS_DEFAULTS):
+            sms_id = sms_id if "sms_id" in params else max(1, self.inbox.next_id - 1)
+            sms_num = sms_num if "sms_num" in params else 1
         sms_del = _as_int(params.get("sms_del", 0))
         if sms_id is None or sms_id < 1 or sms_num is None or sms_num < 0 or sms_del not in (0, 1):
             return self._answer(op_name, {"code": 2, "reason": "Invalid parameter", **empty}, 400)
@@ -1070,6 +1091,9 @@ class Device:
         if rpts and self.sr_url:
             pushes.append(self._status_report(rpts))
         pushes.extend(self.inbox.take_pushes(now, self.sms_url, self.sms_cnt, self.sms_prd, self.switches))
+        if self.switches.on(D_PUSH_TEXT_PLAIN):
+            kinds = ("status-report", "recv-sms")
+            pushes = [replace(p, content_type="text/plain") if p.kind in kinds else p for p in pushes]
         changed = self.bank.take_changes()
         if changed and self.status_url and not self.switches.on(D_PORT_STATUS_SILENT):
             for slot in changed:
@@ -1112,9 +1136,9 @@ class Device:
     def _status_report(self, rpts: list[dict[str, Any]]) -> Push:
         n = len(rpts) + (1 if self.switches.on(D_RPT_NUM_WRONG) else 0)
         payload = {
-            "type": "status-report",
+            "type": "status_report" if self.switches.on(D_SR_TYPE_WRONG) else "status-report",
             "rpt_num": n if self.switches.on(Q_RPT_NUM_INT) else str(n),
-            "rpts": rpts,
+            "rpts": rpts[0] if len(rpts) == 1 and self.switches.on(D_RPTS_OBJECT) else rpts,
         }
         return Push.json("status-report", self.sr_url or "", payload)
 
@@ -1136,7 +1160,7 @@ class Device:
             delivered, reason = True, ""
         if not delivered:
             return SendResult(False, reason, "1 Send Failed")
-        if task.dr and not self.switches.on(D_DR_MISSING):
+        if (task.dr or self.switches.on(D_DR_DEFAULT_ON)) and not self.switches.on(D_DR_MISSING):
             smsc = network.smsc if network is not None else "8613800000000"
             self.incoming.append((job.port, slot_no, smsc, job.number, f"0 {scts(at)}", at + 1.0, True))
         return SendResult(True)

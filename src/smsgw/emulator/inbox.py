@@ -36,6 +36,17 @@ D_NEXT_SMS_STUCK = defect(
 D_SMS_DEL_IGNORED = defect(
     "defect.sms-del-ignored", "goip_get_sms sms_del=1 does not delete the returned SMS"
 )
+D_RECV_LOCAL_TIME = defect("defect.recv-sms-local-time", "recv-sms [2] is local time (UTC+8), not UTC")
+D_RECV_SWAPPED = defect("defect.recv-sms-addresses-swapped", "recv-sms [3] sender and [4] recipient swapped")
+D_RECV_PORT_BARE = defect("defect.recv-sms-port-bare", 'recv-sms [1] is the bare port ("3"), not port.slot')
+D_RECV_SMS_NUM_WRONG = defect("defect.recv-sms-num-wrong", 'recv-sms sms_num is always "1"')
+D_RECV_TYPE_WRONG = defect("defect.recv-sms-type-wrong", 'recv-sms type is "recv_sms"')
+D_RECV_NO_FLAG = defect("defect.recv-sms-no-flag", "recv-sms tuples lack the delivery-report flag [0]")
+D_GET_SMS_NUM_TOTAL = defect("defect.get-sms-num-total", "goip_get_sms sms_num counts every stored SMS")
+D_SSRC_PER_QUERY = defect("defect.ssrc-per-query", "goip_get_sms answers a new ssrc on every query")
+D_GET_SMS_DELETES = defect("defect.get-sms-deletes", "goip_get_sms deletes what it returns, sms_del=1 or not")
+D_SMS_NUM_LIMIT_IGNORED = defect("defect.sms-num-limit-ignored", "goip_get_sms ignores sms_num")
+D_DR_CONTENT_TEXT = defect("defect.dr-content-text", 'a delivery report\'s [5] is "DELIVRD", not "code scts"')
 
 INBOX_LIMIT = 10_000
 
@@ -55,12 +66,21 @@ class Received:
     pool: bool = False
 
     def tuple(self, switches: Switches) -> list[Any]:
-        ts: int | str = int(self.time)
+        ts: int | str = int(self.time) + (8 * 3600 if switches.on(D_RECV_LOCAL_TIME) else 0)
         if switches.on(Q_RECV_TS_STRING):
             ts = str(ts)
         plain = self.report or switches.on(D_RECV_NOT_BASE64)
         content = self.text if plain else base64.b64encode(self.text.encode()).decode()
-        return [1 if self.report else 0, self.port, ts, self.sender, self.recipient, content]
+        if self.report and switches.on(D_DR_CONTENT_TEXT):
+            content = "DELIVRD"
+        if not switches:
+            return [1 if self.report else 0, self.port, ts, self.sender, self.recipient, content]
+        port = self.port.split(".", 1)[0] if switches.on(D_RECV_PORT_BARE) else self.port
+        sender, recipient = self.sender, self.recipient
+        if switches.on(D_RECV_SWAPPED):
+            sender, recipient = recipient, sender
+        flag = [] if switches.on(D_RECV_NO_FLAG) else [1 if self.report else 0]
+        return [*flag, port, ts, sender, recipient, content]
 
 
 def scts(at: float) -> str:
@@ -108,20 +128,22 @@ class Inbox:
             if mid < sms_id:
                 continue
             picked.append((mid, message))
-            if sms_num and len(picked) >= sms_num:
+            if sms_num and len(picked) >= sms_num and not switches.on(D_SMS_NUM_LIMIT_IGNORED):
                 break
         if picked and not switches.on(D_NEXT_SMS_STUCK):
             next_sms = picked[-1][0] + 1
         else:
             next_sms = max(1, min(sms_id, self.next_id))
-        if delete and not switches.on(D_SMS_DEL_IGNORED):
+        if switches.on(D_SSRC_PER_QUERY):
+            self.ssrc = f"{int(self.ssrc, 16) + 1:x}" if self.ssrc.isalnum() else self.ssrc + "1"
+        if (delete and not switches.on(D_SMS_DEL_IGNORED)) or switches.on(D_GET_SMS_DELETES):
             for mid, _ in picked:
                 del self.messages[mid]
         return {
             "code": 0,
             "reason": "OK",
             "ssrc": self.ssrc,
-            "sms_num": len(picked),
+            "sms_num": len(self.messages) if switches.on(D_GET_SMS_NUM_TOTAL) else len(picked),
             "next_sms": next_sms,
             "data": [m.tuple(switches) for _, m in picked],
         }
@@ -170,10 +192,11 @@ class Inbox:
     @staticmethod
     def _batch(batch: list[Received], url: str, switches: Switches, sim_src: bool = False) -> Push:
         """One recv-sms; ``sim_src`` always present when asked (simple-v2, E-EJ-RECVSMS-SIMSRC)."""
-        payload: dict[str, Any] = {"type": "recv-sms"}
+        payload: dict[str, Any] = {"type": "recv_sms" if switches.on(D_RECV_TYPE_WRONG) else "recv-sms"}
         if batch[0].pool or sim_src:
             payload["sim_src"] = 1 if batch[0].pool else 0
-        payload["sms_num"] = len(batch) if switches.on(Q_SMS_NUM_INT) else str(len(batch))
+        n = 1 if switches.on(D_RECV_SMS_NUM_WRONG) else len(batch)
+        payload["sms_num"] = n if switches.on(Q_SMS_NUM_INT) else str(n)
         payload["sms"] = [m.tuple(switches) for m in batch]
         return Push.json("recv-sms", url, payload)
 

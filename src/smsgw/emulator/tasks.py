@@ -82,6 +82,21 @@ D_BAD_PORT_STATUS_5 = defect(
     "defect.bad-port-status-5",
     'a from naming a port the device lacks is answered "5 SIM Unregistered", not 2',
 )
+D_SDR_DEFAULT_ON = defect("defect.sdr-default-on", "status-report has sdr of tasks without sdr=1")
+D_SDR_NO_TIME = defect("defect.sdr-no-timestamp", "sdr records lack the send time [3]")
+D_SDR_LOCAL_TIME = defect("defect.sdr-local-time", "sdr/fdr send times are local time (UTC+8), not UTC")
+D_SDR_INDEX_ZERO = defect("defect.sdr-index-zero", "sdr/fdr [0] is always 0, not the recipient's index")
+D_TASK_SR_CNT_IGNORED = defect(
+    "defect.task-sr-cnt-ignored", "the per-task sr_cnt is ignored: a task is reported every 10 results"
+)
+D_FROM_COUNTED_FROM_0 = defect(
+    "defect.from-counted-from-0", "from counts ports from 0: the SMS leaves the port after the one named"
+)
+D_CHS_BASE64_IGNORED = defect("defect.chs-base64-ignored", "chs=base64 is ignored: the base64 itself is sent")
+D_SR_UNSENT_MISSING = defect("defect.sr-unsent-missing", "status-report entries lack unsent")
+D_SR_TID_INTERNAL = defect(
+    "defect.sr-tid-internal", "status-report tid is the device's own task number, not the tid of the task"
+)
 
 
 @dataclass(slots=True)
@@ -335,6 +350,11 @@ class TaskBoard:
         task.src_ip = self.src_ip
         if len(spec) > 3:
             self._options(task, spec, from_spec, chs, smstype)
+        sw = self.switches
+        if sw:
+            task.sdr_on = task.sdr_on or sw.on(D_SDR_DEFAULT_ON)
+            task.sr_cnt = 10 if sw.on(D_TASK_SR_CNT_IGNORED) else task.sr_cnt
+            task.chs = "utf8" if sw.on(D_CHS_BASE64_IGNORED) else task.chs
         to_all = spec.get("to_all")
         self._enqueue(task, numbers, ports, bool(from_spec), to_all, now)
         self.tasks[tid] = task
@@ -366,7 +386,9 @@ class TaskBoard:
 
     def _parse_from(self, spec: str) -> list[int]:
         ports: list[int] = []
-        for port, _slot in _parse_ports(spec, self.bank.n_ports, self.bank.n_slots):
+        shift = 1 if self.switches.on(D_FROM_COUNTED_FROM_0) else 0
+        for named, _slot in _parse_ports(spec, self.bank.n_ports, self.bank.n_slots):
+            port = named + shift if named < self.bank.n_ports else named
             if port not in ports:
                 ports.append(port)
         return ports
@@ -579,11 +601,14 @@ class TaskBoard:
     def _record(self, job: Job, slot: int, at: float, result: SendResult) -> None:
         task = job.task
         name = self.bank.name(self.bank.slot(job.port, slot), self.switches)
-        ts = int(at)
+        ts = int(at) + (8 * 3600 if self.switches.on(D_SDR_LOCAL_TIME) else 0)
+        index = 0 if self.switches.on(D_SDR_INDEX_ZERO) else job.index
         if result.ok:
             task.sent += 1
             if task.sdr_on:
-                record: list[Any] = [job.index, job.number, name, ts]
+                record: list[Any] = [index, job.number, name, ts]
+                if self.switches.on(D_SDR_NO_TIME):
+                    record.pop()
                 if task.sdr is None:
                     task.sdr = []
                 task.sdr.append(record)
@@ -594,7 +619,7 @@ class TaskBoard:
         else:
             task.failed += 1
             if task.fdr_on:
-                record = [job.index, job.number, name, ts, result.progress, result.carrier]
+                record = [index, job.number, name, ts, result.progress, result.carrier]
                 if task.fdr is None:
                     task.fdr = []
                 task.fdr.append(record)
@@ -622,6 +647,10 @@ class TaskBoard:
             "failed": failed,
             "unsent": 0 if task.removed else task.unsent,
         }
+        if self.switches.on(D_SR_UNSENT_MISSING):
+            del entry["unsent"]
+        if self.switches.on(D_SR_TID_INTERNAL):
+            entry["tid"] = list(self.tasks).index(task.tid) + 1 if task.tid in self.tasks else 0
         repeat = self.switches.on(D_SDR_REPEATED)
         if task.sdr_on:
             entry["sdr"] = list((task.all_sdr if repeat else task.sdr) or ())
