@@ -130,6 +130,30 @@ def test_body_shorter_than_its_content_length_times_out_with_408(rx: RunningRece
     assert "7 of 100 bytes received in 1 s" in (message.problem or "")
 
 
+def test_a_body_in_slow_chunks_within_the_timeout_is_taken_and_a_stalled_one_still_times_out(
+    rx: RunningReceiver,
+) -> None:
+    import time
+
+    body = orjson.dumps({"type": "port-status", "port": "1.01", "st": "3 Registered"})
+    head = b"POST /push/trickle HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head += b"Content-Length: %d\r\n\r\n" % len(body)
+    host, port = rx.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head)
+        for at in range(0, len(body), 16):  # 0.1 s apart, ~0.5 s in all: inside the 1 s body timeout
+            time.sleep(0.1)
+            sock.sendall(body[at : at + 16])
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:80]
+    # Idle for a few watch ticks (its timer stops), then a stalled body: still answered 408, in time.
+    time.sleep(0.5)
+    started = time.monotonic()
+    stalled = raw_request(rx, head + body[:5], close=False)
+    assert stalled.startswith(b"HTTP/1.1 408")
+    assert 0.9 <= time.monotonic() - started < 3.0
+
+
 def test_credentials_in_a_forward_url_never_reach_the_database_or_the_page(rx: RunningReceiver) -> None:
     secret = "Zq7-SECRET-pw"
     push = sms_forward(password=secret)
