@@ -50,14 +50,17 @@ before dispatching.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
+
+from smsgw.emulator.faults import defect
 
 __all__ = [
     "ENBALE_QUIRK",
@@ -69,6 +72,48 @@ __all__ = [
     "parse_ip_entry",
     "parse_ports",
 ]
+
+D_ROUTER_CODE_200 = defect(
+    "defect.router-code-200", "proxy and IP list answers use code 200 for success, not 0"
+)
+D_PROXY_MODE_DEFAULT = defect(
+    "defect.proxy-mode-default-http", "a proxy request without mode is read as mode=http"
+)
+D_PROXY_GET_OP = defect("defect.proxy-get-op-applied", "a GET with op=enabled/disabled changes the status")
+D_PROXY_STATE_ZERO = defect(
+    "defect.proxy-state-zero-refused", "a GET with state=0 is refused (only state=1 works)"
+)
+D_PROXY_MODE_SWAPPED = defect("defect.proxy-mode-swapped", "answers encode http as 2 and socks5 as 3")
+D_PROXY_ENABLED_BOOL = defect("defect.proxy-enabled-bool", "proxy answers send enabled as true/false")
+D_PROXY_SIZE_MISSING = defect("defect.proxy-size-missing", "proxy list answers lack size")
+D_PROXY_INTERFACES_STRING = defect(
+    "defect.proxy-interfaces-string", 'proxy and user interfaces are listed as a string ("0")'
+)
+D_PROXY_STATUS_IGNORED = defect(
+    "defect.proxy-status-ignored", "op=enabled/disabled answers 0 but changes nothing"
+)
+D_PROXY_ADD_IGNORED = defect("defect.proxy-add-ignored", "op=add answers 0 but stores nothing")
+D_PROXY_UPDATE_IGNORED = defect("defect.proxy-update-ignored", "op=update answers 0 but changes nothing")
+D_PROXY_DELETE_IGNORED = defect("defect.proxy-delete-ignored", "op=delete answers 0 but deletes nothing")
+D_PROXY_NAME_UNPREFIXED = defect(
+    "defect.proxy-name-unprefixed", 'added proxies keep the bare name (no "http-")'
+)
+D_PROXY_NAME_UNBOUNDED = defect(
+    "defect.proxy-name-unbounded", "proxy names longer than 32 characters are accepted"
+)
+D_PROXY_ADD_PARTIAL = defect(
+    "defect.proxy-add-partial", "a proxy added without active is accepted (active 1)"
+)
+D_PROXY_USER_UNBOUNDED = defect(
+    "defect.proxy-user-unbounded", "proxy user names and passwords longer than 20 characters are accepted"
+)
+D_PROXY_PATTERN_REFUSED = defect("defect.proxy-url-prefix-refused", 'URL patterns "prefix.*" are refused')
+D_IP_LIST_KEY = defect("defect.ip-list-enabled-key", "IP list answers name the switch enabled, not enable")
+D_IP_LIST_POST_IGNORED = defect("defect.ip-list-post-ignored", "IP list POSTs answer 0 but change nothing")
+D_IP_LIST_UNCHECKED = defect(
+    "defect.ip-list-entries-unchecked", "IP list entries that are not IPv4 are stored"
+)
+D_IP_BLACK_STAR = defect("defect.ip-black-star-refused", 'the IP blacklist refuses "*"')
 
 #: Answer the IP list switch with the tables' spelling ``enbale`` (a NON-STRICT device).
 ENBALE_QUIRK = "quirk.enbale-typo"
@@ -311,6 +356,59 @@ def _items(body: bytes | None, key: str) -> list[Any] | str:
     return items
 
 
+Handler = Callable[["RouterConfig", Mapping[str, str], bytes | None, float, str | None], Answer]
+
+
+def _bent(handler: Handler) -> Handler:
+    """A §8-§10 handler as a device with the switched-on router defects answers."""
+
+    @functools.wraps(handler)
+    def bent(
+        self: RouterConfig,
+        query: Mapping[str, str],
+        body: bytes | None,
+        now: float,
+        method: str | None = None,
+    ) -> Answer:
+        on = self.quirks.__contains__
+        ip_list = handler.__name__.startswith("handle_ip_")
+        real = (method or ("GET" if body is None else "POST")).upper() if ip_list else _method(query, method)
+        if on(D_PROXY_MODE_DEFAULT) and "mode" not in query:
+            query = {**query, "mode": "http"}
+        if on(D_PROXY_GET_OP) and real == "GET" and query.get("op") in ("enabled", "disabled"):
+            method = real = "POST"
+        if on(D_PROXY_STATE_ZERO) and real == "GET" and query.get("state") == "0":
+            return _answer(RouterCode.BAD_PARAMETER, "state must be 1")
+        op = query.get("op")
+        if real == "POST" and (
+            (on(D_IP_LIST_POST_IGNORED) and ip_list)
+            or (on(D_PROXY_STATUS_IGNORED) and op in ("enabled", "disabled"))
+            or (on(D_PROXY_ADD_IGNORED) and op == "add")
+            or (on(D_PROXY_UPDATE_IGNORED) and op == "update")
+            or (on(D_PROXY_DELETE_IGNORED) and op == "delete")
+        ):
+            return _answer()
+        status, answer = handler(self, query, body, now, method)
+        if on(D_ROUTER_CODE_200) and answer.get("code") == 0:
+            answer["code"] = 200
+        if on(D_PROXY_MODE_SWAPPED) and answer.get("mode") in (2, 3):
+            answer["mode"] = 5 - answer["mode"]
+        if on(D_PROXY_ENABLED_BOOL) and "enabled" in answer:
+            answer["enabled"] = bool(answer["enabled"])
+        if on(D_PROXY_SIZE_MISSING):
+            answer.pop("size", None)
+        if on(D_PROXY_INTERFACES_STRING):
+            for item in answer.get("proxies") or answer.get("users") or []:
+                item["interfaces"] = ",".join(str(i) for i in item["interfaces"])
+        if on(D_IP_LIST_KEY) and ip_list:
+            for key in ("enable", "enbale"):
+                if key in answer:
+                    answer["enabled"] = answer.pop(key)
+        return status, answer
+
+    return bent
+
+
 class RouterConfig:
     """The router's proxy, list and port-parameter configuration, with its HTTP handlers."""
 
@@ -351,6 +449,7 @@ class RouterConfig:
         return not (state.black_enabled and any(host_matches(p, host) for p in state.black_urls))
 
     # -- §8.1 /proxy --------------------------------------------------------------------------------
+    @_bent
     def handle_proxy(
         self, query: Mapping[str, str], body: bytes | None, now: float, method: str | None = None
     ) -> Answer:
@@ -397,13 +496,15 @@ class RouterConfig:
         for item in items:
             if not isinstance(item, dict):
                 return _answer(RouterCode.BAD_BODY, "every item must be an object")
-            name = _short_string(item.get("name"), 32)
+            name = _short_string(item.get("name"), 64 if D_PROXY_NAME_UNBOUNDED in self.quirks else 32)
             raw_port, active = item.get("port"), _flag(item.get("active"))
+            if active is None and "active" not in item and D_PROXY_ADD_PARTIAL in self.quirks:
+                active = 1
             interfaces = _interfaces(item.get("interfaces"), self.ports.port_count)
             port = raw_port if isinstance(raw_port, int) and not isinstance(raw_port, bool) else 0
             if name is None or not 1 <= port <= 65535 or active is None or interfaces is None:
                 return _answer(RouterCode.BAD_BODY, "every item needs name (<= 32), port, interfaces, active")
-            full = _NAME_PREFIX[mode] + name
+            full = name if D_PROXY_NAME_UNPREFIXED in self.quirks else _NAME_PREFIX[mode] + name
             if full in taken_names or port in taken_ports:
                 return _answer(RouterCode.ALREADY_EXISTS, f"proxy {full} or its port is already configured")
             taken_names.add(full)
@@ -428,6 +529,7 @@ class RouterConfig:
         return found
 
     # -- §8.2 /proxy_user ---------------------------------------------------------------------------
+    @_bent
     def handle_proxy_user(
         self, query: Mapping[str, str], body: bytes | None, now: float, method: str | None = None
     ) -> Answer:
@@ -477,13 +579,14 @@ class RouterConfig:
         for item in items:
             if not isinstance(item, dict):
                 return _answer(RouterCode.BAD_BODY, "every item must be an object")
-            name = _short_string(item.get("name"), 20)
+            limit = 64 if D_PROXY_USER_UNBOUNDED in self.quirks else 20
+            name = _short_string(item.get("name"), limit)
             pwd = item.get("pwd")
             interfaces = _interfaces(item.get("interfaces"), self.ports.port_count)
             if "mark" in item and "Mark" in item:
                 return _answer(RouterCode.BAD_BODY, "give mark once")
             mark = item.get("mark", item.get("Mark", ""))
-            if name is None or not isinstance(pwd, str) or not 0 < len(pwd) <= 20 or interfaces is None:
+            if name is None or not isinstance(pwd, str) or not 0 < len(pwd) <= limit or interfaces is None:
                 return _answer(RouterCode.BAD_BODY, "every item needs name and pwd (<= 20) and interfaces")
             if not isinstance(mark, str) or len(mark) > 64:
                 return _answer(RouterCode.BAD_BODY, "mark must be a string of at most 64 characters")
@@ -495,11 +598,13 @@ class RouterConfig:
         return _answer()
 
     # -- §8.3-§8.4 URL lists, §8.5 access log -------------------------------------------------------
+    @_bent
     def handle_proxy_white_list(
         self, query: Mapping[str, str], body: bytes | None, now: float, method: str | None = None
     ) -> Answer:
         return self._url_list(query, body, method, white=True)
 
+    @_bent
     def handle_proxy_black_list(
         self, query: Mapping[str, str], body: bytes | None, now: float, method: str | None = None
     ) -> Answer:
@@ -530,7 +635,14 @@ class RouterConfig:
         items = _items(body, "urls")
         if isinstance(items, str):
             return _answer(RouterCode.BAD_BODY, items)
-        if not all(isinstance(u, str) and len(u) <= 253 and _HOST_PATTERN.match(u) for u in items):
+        prefix_refused = D_PROXY_PATTERN_REFUSED in self.quirks
+        if not all(
+            isinstance(u, str)
+            and len(u) <= 253
+            and _HOST_PATTERN.match(u)
+            and not (prefix_refused and u.endswith(".*"))
+            for u in items
+        ):
             return _answer(RouterCode.BAD_BODY, "every url must be *, a host name, *.suffix or prefix.*")
         if op == "add":
             urls.extend(u for u in dict.fromkeys(items) if u not in urls)
@@ -541,6 +653,7 @@ class RouterConfig:
         setattr(state, urls_attr, [u for u in urls if u not in items])
         return _answer()
 
+    @_bent
     def handle_proxy_access_log(
         self, query: Mapping[str, str], body: bytes | None, now: float, method: str | None = None
     ) -> Answer:
@@ -557,15 +670,17 @@ class RouterConfig:
         return _answer()
 
     # -- §9-§10 IP lists ----------------------------------------------------------------------------
+    @_bent
     def handle_ip_white_list(
         self, query: Mapping[str, str], body: bytes | None, now: float, method: str | None = None
     ) -> Answer:
         return self._ip_list(self.ip_white, body, method, allow_star=False)
 
+    @_bent
     def handle_ip_black_list(
         self, query: Mapping[str, str], body: bytes | None, now: float, method: str | None = None
     ) -> Answer:
-        return self._ip_list(self.ip_black, body, method, allow_star=True)
+        return self._ip_list(self.ip_black, body, method, allow_star=D_IP_BLACK_STAR not in self.quirks)
 
     def _ip_list(
         self, target: _IPList, body: bytes | None, method: str | None, *, allow_star: bool
@@ -582,7 +697,10 @@ class RouterConfig:
         deleted, added = data.get("deleted_set"), data.get("added_set")
         if enabled is None or not isinstance(deleted, list) or not isinstance(added, list):
             return _answer(RouterCode.BAD_BODY, "body needs enable (0 or 1), deleted_set and added_set")
-        if any(parse_ip_entry(e, allow_star=allow_star) is None for e in [*deleted, *added]):
+        unchecked = D_IP_LIST_UNCHECKED in self.quirks
+        if not unchecked and any(
+            parse_ip_entry(e, allow_star=allow_star) is None for e in [*deleted, *added]
+        ):
             what = "IPv4 addresses, IPv4 subnets or *" if allow_star else "IPv4 addresses or IPv4 subnets"
             return _answer(RouterCode.BAD_BODY, f"the sets hold {what}")
         kept = [e for e in target.entries if e not in deleted]
