@@ -174,3 +174,27 @@ def test_totals_come_from_locusts_final_json_when_present(tmp_path: Path) -> Non
     assert post["rps"] == pytest.approx(50)
     assert (post["p50"], post["p95"], post["p99"]) == (2, 5, 30)
     assert totals[1]["p50"] == 40
+
+
+def test_late_delivery_makes_a_knee_even_when_answers_stay_fast() -> None:
+    def step(users: int, thr: float, completion_p95: float) -> Plateau:
+        p = Plateau(users, 0, 10, 10, int(thr * 10), thr, 0.0, 1, 10, 10)
+        p.completion_p95 = completion_p95
+        return p
+
+    assert find_knee([step(10, 100, 50), step(20, 104, 900)]) == 0
+    assert find_knee([step(10, 100, 50), step(20, 104, 55)]) is None
+
+
+def test_per_second_counts_of_the_final_json_give_exact_step_throughput(tmp_path: Path) -> None:
+    # the history's cumulative counts say 100/s; the per-second series (what was really made) 70/s
+    write_steps(tmp_path / "run", [(10, 100, 10, 0), (20, 200, 12, 0)])
+    first = 1_700_000_000
+    per_second = {str(first + i): 70 for i in range(1, 21)}
+    entry = {"name": "goip_post_sms", "method": "POST", "num_requests": 1400, "num_failures": 0}
+    entries = [
+        {**entry, "num_reqs_per_sec": per_second, "num_fail_per_sec": {}, "response_times": {"5": 1400}}
+    ]
+    (tmp_path / "run_final.json").write_text(json.dumps(entries), encoding="utf-8")
+    steps = build_report(tmp_path / "run", "send-sms").plateaus
+    assert [round(p.throughput) for p in steps] == [70, 70]

@@ -22,10 +22,12 @@ row when no ``REPORT`` entry exists (the fan-in profile: every entry is a push).
 
 The knee (documented rule, :func:`find_knee`): the first plateau *i* (from the second one) where
 throughput grew by less than ``min_gain`` (10 %) over plateau *i-1* while offered load grew, and
-p95 latency grew by more than ``max_latency_growth`` (25 %) -- or the error rate exceeded
-``max_error_rate`` (1 %). The knee is plateau *i-1*: the highest offered load that still bought
-throughput; its throughput is the sustainable capacity. No such plateau: no knee within the run
-(the system was not saturated; the capacity is at least the best throughput measured).
+p95 latency (of the requests, or of ``submit->report`` when measured: a gateway that still answers
+fast but delivers late is saturated too) grew by more than ``max_latency_growth`` (25 %) -- or the
+error rate exceeded ``max_error_rate`` (1 %). The knee is plateau *i-1*: the highest offered load
+that still bought throughput; its throughput is the sustainable capacity. No such plateau: no knee
+within the run (the system was not saturated; the capacity is at least the best throughput
+measured).
 """
 
 from __future__ import annotations
@@ -255,8 +257,50 @@ def _seconds(rows: Sequence[Row]) -> list[tuple[int, _Second]]:
     return out
 
 
-def plateaus(rows: Sequence[Row], *, min_seconds: int = 3, settle: float = 0.25) -> list[Plateau]:
-    """Maximal runs of constant user count (> 0) lasting ``min_seconds`` or more."""
+@dataclass
+class PerSecond:
+    """Requests, failures and completions per second (Locust's final ``num_reqs_per_sec``)."""
+
+    requests: dict[int, int] = field(default_factory=dict)
+    failures: dict[int, int] = field(default_factory=dict)
+    completions: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_final_json(cls, path: Path) -> PerSecond | None:
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        has_report = any(e.get("method") == REPORT_TYPE for e in entries)
+        out = cls()
+        for e in entries:
+            if e.get("method") == REPORT_TYPE:
+                _add(out.completions, e.get("num_reqs_per_sec"))
+            elif has_report or e.get("name") != AGGREGATED:
+                _add(out.requests, e.get("num_reqs_per_sec"))
+                _add(out.failures, e.get("num_fail_per_sec"))
+        return out if out.requests else None
+
+    @staticmethod
+    def total(series: dict[int, int], after: int, upto: int) -> int:
+        return sum(n for t, n in series.items() if after < t <= upto)
+
+
+def _add(into: dict[int, int], series: Any) -> None:
+    for key, value in (series or {}).items():
+        t = int(float(key))
+        into[t] = into.get(t, 0) + int(value)
+
+
+def plateaus(
+    rows: Sequence[Row], *, min_seconds: int = 3, settle: float = 0.25, per_second: PerSecond | None = None
+) -> list[Plateau]:
+    """Maximal runs of constant user count (> 0) lasting ``min_seconds`` or more.
+
+    Throughput, error rate and completions come from ``per_second`` when given (exact: every
+    request counted in the second it was made, also from workers), else from the differences of
+    the cumulative counts in the history (a master's counts move only when a worker reports,
+    every 3 s: short steps of a distributed run are then coarse)."""
     seconds = _seconds(rows)
     runs: list[list[tuple[int, _Second]]] = []
     for ts, second in seconds:
@@ -280,6 +324,9 @@ def plateaus(rows: Sequence[Row], *, min_seconds: int = 3, settle: float = 0.25)
             continue
         requests = last.count - first.count
         failed = last.failures - first.failures
+        if per_second is not None:
+            requests = per_second.total(per_second.requests, first_ts, last_ts)
+            failed = per_second.total(per_second.failures, first_ts, last_ts)
         latency = last.latency
         plateau = Plateau(
             users=last.users,
@@ -296,6 +343,8 @@ def plateaus(rows: Sequence[Row], *, min_seconds: int = 3, settle: float = 0.25)
         if last.report is not None:
             before = first.report.count if first.report is not None else 0
             plateau.completions = last.report.count - before
+            if per_second is not None:
+                plateau.completions = per_second.total(per_second.completions, first_ts, last_ts)
             plateau.completion_rate = plateau.completions / span
             plateau.completion_p50 = last.report.p50
             plateau.completion_p95 = last.report.p95
@@ -319,12 +368,16 @@ def find_knee(
         if cur.error_rate > max_error_rate:
             return i - 1
         flat = cur.throughput < prev.throughput * (1.0 + min_gain)
-        slower = (
-            prev.p95 is not None and cur.p95 is not None and cur.p95 > prev.p95 * (1.0 + max_latency_growth)
+        slower = _grew(prev.p95, cur.p95, max_latency_growth) or _grew(
+            prev.completion_p95, cur.completion_p95, max_latency_growth
         )
         if flat and slower:
             return i - 1
     return None
+
+
+def _grew(before: float | None, after: float | None, by: float) -> bool:
+    return before is not None and after is not None and before > 0 and after > before * (1.0 + by)
 
 
 def build_report(
@@ -341,7 +394,9 @@ def build_report(
     history = Path(f"{base}_stats_history.csv")
     rows = read_history(history) if history.is_file() else []
     # the ascending part only: a spike's way down (or the end) is not a new step
-    steps = plateaus(rows, min_seconds=min_seconds)
+    steps = plateaus(
+        rows, min_seconds=min_seconds, per_second=PerSecond.from_final_json(Path(f"{base}_final.json"))
+    )
     ascending = _ascending(steps)
     rule = {"min_gain": min_gain, "max_latency_growth": max_latency_growth, "max_error_rate": max_error_rate}
     knee_index = find_knee(ascending, **rule)
@@ -470,7 +525,7 @@ def render_html(capacity: Capacity) -> str:
     rule = capacity.rule
     rule_text = (
         f"Knee rule: the last step before the first step whose throughput grew by less than "
-        f"{rule.get('min_gain', 0) * 100:.0f} % while p95 grew by more than "
+        f"{rule.get('min_gain', 0) * 100:.0f} % while p95 (requests or submit->report) grew by more than "
         f"{rule.get('max_latency_growth', 0) * 100:.0f} %, or whose error rate exceeded "
         f"{rule.get('max_error_rate', 0) * 100:.0f} %."
     )
