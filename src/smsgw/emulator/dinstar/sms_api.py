@@ -80,6 +80,46 @@ D_COUNTS_SWAPPED = defect(
 D_STOP_UNKNOWN_200 = defect(
     "defect.dinstar-stop-unknown-200", "stop_sms of an unknown task answers 200, not 404"
 )
+# defects the conformance checks kill (conformance/kills/dinstar.yaml)
+D_TASK_ID_CONSTANT = defect("defect.dinstar-task-id-constant", "send_sms answers task_id 1 for every task")
+D_QUEUE_ZERO = defect("defect.dinstar-queue-count-zero", "sms_in_queue and in_queue are always 0")
+D_LIMITS_OFF_BY_ONE = defect(
+    "defect.dinstar-limits-off-by-one", "send_sms answers 413 at 128 numbers and at 1500 bytes already"
+)
+D_REFUSED_QUEUED = defect(
+    "defect.dinstar-413-still-queued", "send_sms over 128 numbers answers 413 but queues the messages"
+)
+D_PORT_REQUIRED = defect("defect.dinstar-port-required", "send_sms without port answers 400")
+D_ENCODING_DEFAULT_GSM = defect(
+    "defect.dinstar-encoding-default-gsm", "send_sms without encoding splits the text as GSM 7-bit"
+)
+D_REPORT_DEFAULT_OFF = defect(
+    "defect.dinstar-status-report-default-off", "without request_status_report no delivery status is asked"
+)
+D_SEND_STALLS = defect("defect.dinstar-sms-stuck-sending", "SMS never leave SENDING")
+D_FILTERS_IGNORED = defect(
+    "defect.dinstar-query-filters-ignored",
+    "query_sms_result/query_sms_deliver_status ignore the user_id, number, port and time filters",
+)
+D_NO_FILTER_EMPTY = defect(
+    "defect.dinstar-query-all-empty", "query_sms_result without filters answers nothing"
+)
+D_STATUS_LOWERCASE = defect(
+    "defect.dinstar-result-status-lowercase", 'SMS result statuses are lower case ("sent_ok")'
+)
+D_STATUS_REGRESSES = defect(
+    "defect.dinstar-result-delivered-as-sending", "a delivered SMS is reported SENDING again"
+)
+D_SUCC_COUNT_ZERO = defect("defect.dinstar-succ-count-zero", "succ_count stays 0 for sent SMS")
+D_RESULT_IMSI_EMPTY = defect("defect.dinstar-result-imsi-empty", "SMS results carry an empty imsi")
+D_DELIVER_CODE_1 = defect("defect.dinstar-deliver-status-code-1", "received SMS report status_code 1, not 0")
+D_DELIVER_REF_UNRELATED = defect(
+    "defect.dinstar-deliver-ref-id-unrelated", "delivery statuses carry the ref_id plus 128"
+)
+D_STOP_IGNORED = defect(
+    "defect.dinstar-stop-ignored", "stop_sms answers 200 but the task's SMS are still sent"
+)
+D_STOP_NO_ID_200 = defect("defect.dinstar-stop-without-task-id-200", "stop_sms without task_id answers 200")
 
 MAX_NUMBERS, MAX_TEXT_BYTES, MAX_QUERY_NUMBERS = 128, 1500, 32
 #: answers list at most this many received SMS; the client pages with incoming_sms_id (§6.5)
@@ -102,14 +142,18 @@ def send_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
         raise BadRequest("text is required (a string)")
     if not isinstance(entries, list) or not entries:
         raise BadRequest("param is required (an array of objects)")
-    if len(entries) > MAX_NUMBERS and not sw.on(D_NO_413_NUMBERS):
+    off = 1 if sw.on(D_LIMITS_OFF_BY_ONE) else 0
+    too_many = len(entries) > MAX_NUMBERS - off and not sw.on(D_NO_413_NUMBERS)
+    if too_many and not sw.on(D_REFUSED_QUEUED):
         raise BadRequest(f"more than {MAX_NUMBERS} numbers", 413)
-    if len(text.encode()) > MAX_TEXT_BYTES and not sw.on(D_NO_413_TEXT):
+    if len(text.encode()) > MAX_TEXT_BYTES - off and not sw.on(D_NO_413_TEXT):
         raise BadRequest(f"text over {MAX_TEXT_BYTES} bytes", 413)
-    encoding = params.get("encoding", "unicode")
+    if "port" not in params and sw.on(D_PORT_REQUIRED):
+        raise BadRequest("port is required")
+    encoding = params.get("encoding", "gsm-7bit" if sw.on(D_ENCODING_DEFAULT_GSM) else "unicode")
     if encoding not in ENCODINGS:
         raise BadRequest("encoding must be 'unicode' or 'gsm-7bit'")
-    report = params.get("request_status_report", True)
+    report = params.get("request_status_report", not sw.on(D_REPORT_DEFAULT_OFF))
     if not isinstance(report, bool):
         raise BadRequest("request_status_report must be true or false")
     allowed: tuple[int, ...] = ()
@@ -137,8 +181,12 @@ def send_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
     if not any(dev.can_send(p) for p in candidates) and not sw.on(D_NO_550):
         raise BadRequest("no available port for sending sms", 550)
     task_id = dev.board.submit(records)
+    if too_many:  # D_REFUSED_QUEUED: queued, then refused
+        raise BadRequest(f"more than {MAX_NUMBERS} numbers", 413)
+    task_id = 1 if sw.on(D_TASK_ID_CONSTANT) else task_id
     code = 200 if sw.on(D_SEND_200) else 202
-    return dev.reply(code, sms_in_queue=dev.board.in_queue, task_id=task_id)
+    queued = 0 if sw.on(D_QUEUE_ZERO) else dev.board.in_queue
+    return dev.reply(code, sms_in_queue=queued, task_id=task_id)
 
 
 # -- results (§3, §4) -----------------------------------------------------------------------------------
@@ -158,7 +206,7 @@ def _filters(dev: DinstarDevice, params: dict[str, Any]) -> Callable[[int, str, 
     before = parse_time(params["time_before"], "time_before") if "time_before" in params else None
 
     def keep(port: int, number: str, at: float) -> bool:
-        return (
+        return dev.switches.on(D_FILTERS_IGNORED) or (
             (numbers is None or number in numbers)
             and (ports is None or port in ports)
             and (after is None or at >= after)
@@ -175,19 +223,25 @@ def result_entry(dev: DinstarDevice, record: SmsRecord) -> dict[str, Any]:
     if record.user_id is not None and not dev.switches.on(D_USER_ID_MISSING):
         entry["user_id"] = record.user_id
     entry["time"] = dev.time(record.time or record.submitted)
-    entry["status"] = record.status
+    status = SENDING if record.status == DELIVERED and dev.switches.on(D_STATUS_REGRESSES) else record.status
+    entry["status"] = status.lower() if dev.switches.on(D_STATUS_LOWERCASE) else status
     entry["count"] = record.count
-    entry["succ_count"] = record.succ_count
+    entry["succ_count"] = 0 if dev.switches.on(D_SUCC_COUNT_ZERO) else record.succ_count
     if not dev.switches.on(D_REF_ID_MISSING):
         # a message still waiting for a port has no reference id yet: 0 until it is sent
         entry["ref_id"] = max(0, record.ref_id)
-    entry["imsi"] = record.imsi
+    entry["imsi"] = "" if dev.switches.on(D_RESULT_IMSI_EMPTY) else record.imsi
     return entry
 
 
 def query_sms_result(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
     keep = _filters(dev, params)
     user_ids = set(as_int_list(params["user_id"], "user_id")) if "user_id" in params else None
+    if dev.switches.on(D_FILTERS_IGNORED):
+        user_ids = None
+    filters = ("number", "port", "user_id", "time_after", "time_before")
+    if dev.switches.on(D_NO_FILTER_EMPTY) and not any(k in params for k in filters):
+        return dev.reply(200, result=[])
     result = [
         result_entry(dev, r)
         for r in dev.board.records
@@ -202,8 +256,10 @@ def deliver_entry(dev: DinstarDevice, status: DeliverStatus) -> dict[str, Any]:
         "port": dev.api_port(status.port),
         "number": status.number,
         "time": dev.time(status.time),
-        "ref_id": status.ref_id,
-        "status_code": status.status_code,
+        "ref_id": (status.ref_id + 128) % 256 if dev.switches.on(D_DELIVER_REF_UNRELATED) else status.ref_id,
+        "status_code": 1
+        if status.status_code == 0 and dev.switches.on(D_DELIVER_CODE_1)
+        else status.status_code,
         "imsi": status.imsi,
     }
 
@@ -215,13 +271,17 @@ def query_sms_deliver_status(dev: DinstarDevice, params: dict[str, Any], request
 
 
 def query_sms_in_queue(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
-    return dev.reply(200, in_queue=dev.board.in_queue)
+    return dev.reply(200, in_queue=0 if dev.switches.on(D_QUEUE_ZERO) else dev.board.in_queue)
 
 
 def stop_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
     if "task_id" not in params:
+        if dev.switches.on(D_STOP_NO_ID_200):
+            return dev.reply(200)
         raise BadRequest("task_id is required")
     task_id = as_int(params["task_id"], "task_id")
+    if dev.switches.on(D_STOP_IGNORED):
+        return dev.reply(200 if task_id in dev.board.tasks else 404)
     if not dev.board.stop(task_id) and not dev.switches.on(D_STOP_UNKNOWN_200):
         return dev.reply(404)
     return dev.reply(200)
@@ -308,7 +368,7 @@ def _completer(dev: DinstarDevice) -> Callable[[SmsRecord, float], None]:
     def complete(record: SmsRecord, at: float) -> None:
         sw = dev.switches
         slot = dev.bank.slot(record.port, record.slot)
-        if record.status != SENDING:
+        if record.status != SENDING or sw.on(D_SEND_STALLS):
             return
         if not dev.can_send(record.port) or (slot.sms_limit >= 0 and slot.sms_sent >= slot.sms_limit):
             record.status = FAILED
