@@ -81,3 +81,27 @@ def test_non_utf8_bodies_round_trip_through_base64(tmp_path: Path) -> None:
     assert "body_base64" in data
     assert Message.from_json(data).body == b"\xff\x00raw"
     store.close()
+
+
+def test_a_batch_mixing_null_and_set_columns_stores_every_field_as_given(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    store = MessageStore(tmp_path / "s.db", synchronous="normal")
+    bare = replace(pending(body=b"\x00\xffraw"), content_type=None, schema=None)
+    full = replace(
+        pending("status-report", ports=("1.01", "2.01"), tids=(7, 8), verdict=Verdict.NON_STRICT),
+        ident="00-30-f1-01-02-03", parsed={"k": [1, 2]}, errata=("E-X",), errors=("$.a: bad",), problem="p",
+    )  # fmt: skip
+    assert store.insert_batch([bare, full, bare]) == [1, 2, 3]
+    first, second, third = store.query()
+    for stored, given in ((first, bare), (second, full), (third, bare)):
+        assert type(stored.body) is bytes
+        assert (stored.body, stored.content_type, stored.schema, stored.ident) == (
+            given.body, given.content_type, given.schema, given.ident,
+        )  # fmt: skip
+        assert (stored.errata, stored.errors, stored.problem, stored.ports, stored.tids) == (
+            given.errata, given.errors, given.problem, given.ports, given.tids,
+        )  # fmt: skip
+    assert second.parsed == {"k": [1, 2]}
+    assert first.parsed is None  # not JSON: no parsed form
+    store.close()
