@@ -14,7 +14,10 @@ Each round is one single-process headless Locust run of ``--users`` users for ``
   tid spliced into pre-encoded bytes), no checks, no tracking.
 
 Rounds alternate a/b in ABBA order; the report gives the median requests/s of each and the median
-of the per-pair ratios a/b (a ratio per adjacent pair cancels the drift of a shared machine).
+of the per-pair ratios a/b (a ratio per adjacent pair cancels the drift of a shared machine), and
+the Locust process's CPU time per request of each side (``cpu_ratio`` = bare/profile: the share of
+the bare client's efficiency the profile keeps; steadier than requests/s when other processes
+compete for the cores).
 Target: ratio >= 0.9. Both sides are client-bound (one Locust process, one core) against an
 emulator that takes ~11k requests/s. JSON goes to ``reports/bench/load_send_sms.json``.
 """
@@ -31,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +89,19 @@ def _round(  # noqa: PLR0917
         "--loglevel", "WARNING", "--stop-timeout", "3", "--json-file", str(base), *extra,
     ]  # fmt: skip
     started = time.perf_counter()
-    done = subprocess.run(
-        args, env=env, cwd=work, stdin=subprocess.DEVNULL, capture_output=True, timeout=seconds + 90,
-        check=False,
+    popen = subprocess.Popen(
+        args, env=env, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
+    samples: list[tuple[float, float]] = []  # (epoch, CPU seconds of the Locust process)
+    deadline = time.monotonic() + seconds + 90
+    while popen.poll() is None and time.monotonic() < deadline:
+        cpu = _cpu_seconds(popen.pid)
+        if cpu is not None:
+            samples.append((time.time(), cpu))
+        time.sleep(0.2)
+    if popen.poll() is None:
+        popen.kill()
+    _, stderr = popen.communicate(timeout=30)
     wall = time.perf_counter() - started
     # Locust's final stats (--json-file): its CSV is rewritten once a second, not at exit
     final = Path(f"{base}.json")
@@ -97,18 +110,47 @@ def _round(  # noqa: PLR0917
     post = by_name.get(("POST", "goip_post_sms"), {})
     report = by_name.get(("REPORT", "submit->report"), {})
     requests = int(post.get("num_requests", 0))
-    # requests over the run time: Locust's own Requests/s divides by the time up to the *last event*
-    # of any entry, and the profile's last completions arrive after the load stopped
+    # the steady window: from 1 s after the first request to 1 s before the last one (start-up,
+    # spawning and the stop are left out); requests counted per second, CPU sampled from /proc
+    per_second = {int(float(t)): int(n) for t, n in (post.get("num_reqs_per_sec") or {}).items()}
+    window_rps = cpu_us = None
+    if len(per_second) >= 4:
+        t0, t1 = min(per_second) + 1, max(per_second) - 1
+        made = sum(n for t, n in per_second.items() if t0 <= t < t1)
+        window_rps = made / (t1 - t0)
+        cpu0, cpu1 = _cpu_at(samples, t0), _cpu_at(samples, t1)
+        if cpu0 is not None and cpu1 is not None and made:
+            cpu_us = (cpu1 - cpu0) / made * 1e6
     return {
         "kind": kind,
-        "rps": requests / seconds,
+        "rps": window_rps if window_rps is not None else requests / seconds,
         "requests": requests,
+        # the Locust process's CPU per request in the window: steadier than req/s when other
+        # processes compete for the cores
+        "cpu_us_per_request": round(cpu_us, 1) if cpu_us is not None else None,
         "failures": int(post.get("num_failures", 0)),
         "completions": int(report.get("num_requests", 0)),
-        "exit_code": done.returncode,
-        "stderr_tail": done.stderr.decode("utf-8", "replace")[-600:] if not requests else "",
+        "exit_code": popen.returncode,
+        "stderr_tail": stderr.decode("utf-8", "replace")[-600:] if not requests else "",
         "wall_s": round(wall, 2),
     }
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """utime + stime of a process from /proc (Linux), None when it is gone or unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_at(samples: list[tuple[float, float]], at: float) -> float | None:
+    """CPU seconds at epoch ``at``, interpolated between the samples around it."""
+    for (ta, ca), (tb, cb) in pairwise(samples):
+        if ta <= at <= tb:
+            return ca + (cb - ca) * ((at - ta) / (tb - ta) if tb > ta else 0.0)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,8 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             for kind in pair:
                 result = _round(kind, work, emulator, receiver, args.users, args.seconds)
                 rounds.append(result)
-                print(f"{kind:8} {result['rps']:9.1f} req/s  ({result['requests']} requests, "
-                      f"{result['failures']} failures, {result['completions']} completions)")  # fmt: skip
+                print(f"{kind:8} {result['rps']:9.1f} req/s  {result['cpu_us_per_request']} us CPU/request "
+                      f"({result['requests']} requests, {result['failures']} failures, "
+                      f"{result['completions']} completions)")  # fmt: skip
     profile = [r["rps"] for r in rounds if r["kind"] == "profile"]
     bare = [r["rps"] for r in rounds if r["kind"] == "bare"]
     pairs = []
@@ -151,6 +194,13 @@ def main(argv: list[str] | None = None) -> int:
         if b["rps"] > 0:
             pairs.append(a["rps"] / b["rps"])
     ratio = statistics.median(pairs) if pairs else 0.0
+    cpu_pairs = []
+    for i in range(0, len(rounds) - 1, 2):
+        first, second = rounds[i], rounds[i + 1]
+        a, b = (first, second) if first["kind"] == "profile" else (second, first)
+        if a["cpu_us_per_request"] and b["cpu_us_per_request"]:
+            cpu_pairs.append(b["cpu_us_per_request"] / a["cpu_us_per_request"])
+    cpu_ratio = statistics.median(cpu_pairs) if cpu_pairs else 0.0
     result = {
         "benchmark": "load_send_sms",
         "quick": args.quick,
@@ -162,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(ratio, 4),
         "target_ratio": TARGET_RATIO,
         "meets_target": ratio >= TARGET_RATIO,
+        "cpu_pair_ratios": [round(r, 4) for r in cpu_pairs],
+        "cpu_ratio": round(cpu_ratio, 4),
         "failures": sum(r["failures"] for r in rounds),
         "completions": sum(r["completions"] for r in rounds if r["kind"] == "profile"),
         "rounds": rounds,
@@ -170,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(
         f"profile {result['profile_rps']:.1f} req/s, bare {result['bare_rps']:.1f} req/s: "
-        f"ratio {ratio:.3f} (target >= {TARGET_RATIO})"
+        f"ratio {ratio:.3f} (target >= {TARGET_RATIO}); client CPU per request bare/profile {cpu_ratio:.3f}"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
