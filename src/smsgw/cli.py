@@ -31,7 +31,13 @@ err_console = Console(stderr=True)
 
 #: Components that add commands: each module has ``register(app: typer.Typer) -> None`` that only
 #: declares commands (heavy imports happen inside the command functions, so `smsgw --help` is fast).
-COMPONENT_CLIS = ("smsgw.emulator.cli", "smsgw.receiver.cli", "smsgw.report.cli", "smsgw.load.cli")
+COMPONENT_CLIS = (
+    "smsgw.emulator.cli",
+    "smsgw.receiver.cli",
+    "smsgw.report.cli",
+    "smsgw.load.cli",
+    "smsgw.fuzz.cli",
+)
 
 
 @app.callback()
