@@ -221,3 +221,24 @@ def test_delivery_report_only_for_the_task_that_asked(check, sms_exchange):
         f'content {content!r} (want "0 <scts>" for a delivered SMS)',
         requirement="EJ-RECV-DR-CONTENT",
     )
+
+
+@pytest.mark.requirement("EJ-RECV-SIM-SRC")
+def test_recv_sms_of_local_cards_says_sim_src_0(check, sms_exchange):
+    """simple-v2 §4.3: "sim_src | Int | The source of SIM card: 0 – local card; 1 – remote card |
+    0".
+
+    The exchange's SMS came back to local cards of the device: sim_src, when present, is 0.
+    """
+    exchange = sms_exchange
+    _looped(check, exchange)
+    mine = {id(p) for p, t in exchange.tuples() if any(t in exchange.sms_of(task) for task in exchange.tasks)}
+    pushes = [p for p in exchange.received if id(p) in mine]
+    if not pushes:
+        check.fail("no recv-sms push carried the exchange's SMS")
+    for push in pushes:
+        sim_src = push.parsed.get("sim_src")
+        if sim_src is None:
+            check.non_strict("recv-sms without sim_src", errata=["E-EJ-RECVSMS-SIMSRC"])
+        else:
+            check.expect(sim_src == 0 and sim_src.__class__ is int, f"sim_src {sim_src!r} of local cards")

@@ -6,8 +6,12 @@ from a registered port; tasks still queued when a check ends are removed.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from ejoin_support import status_code
+from ejoin_support import queued_tids, refused, status_code
+
+from smsgw.client.ejoin import API_VERSION
 
 POST_SMS_RESPONSE = "ejoin/goip_post_sms.response"
 
@@ -26,6 +30,7 @@ def _statuses(resp) -> list[dict]:
     "EJ-SMS-TASK-STATUS-FORMAT",
     "EJ-SMS-TASK-STATUS-0-OK",
     "EJ-SMS-SEND-RESPONSE-CONTENT-TYPE",
+    "EJ-SMS-SEND-URL",
 )
 def test_valid_tasks_are_answered_0_ok_each(check, ejoin, sms_tasks):
     """gateway-2.4 §6.2: "POST request can be used to ... send more that one SMS in a request
@@ -47,6 +52,11 @@ def test_valid_tasks_are_answered_0_ok_each(check, ejoin, sms_tasks):
         requirement="EJ-SMS-SEND-RESPONSE-CONTENT-TYPE",
     )
     check.expect(resp.status == 200, f"HTTP {resp.status}", requirement="EJ-SMS-SEND-HTTP-200")
+    check.expect(
+        resp.status == 200 and isinstance(resp.data, dict),
+        f"POST goip_post_sms.html: HTTP {resp.status}, {resp.text[:160]!r}",
+        requirement="EJ-SMS-SEND-URL",
+    )
     check.expect(
         data.get("code") == 200 and data.get("reason") == "OK",
         f"code {data.get('code')!r}, reason {data.get('reason')!r} (want 200, OK): {resp.text[:200]}",
@@ -89,7 +99,7 @@ def _one_bad_task(check, ejoin, task: dict, want: int, what: str) -> list[dict]:
     return statuses
 
 
-@pytest.mark.requirement("EJ-SMS-TASK-STATUS-8-SMS-EXPECTED")
+@pytest.mark.requirement("EJ-SMS-TASK-STATUS-8-SMS-EXPECTED", "EJ-SMS-SEND-TASK-SMS-REQUIRED")
 def test_task_without_sms_is_answered_8(check, ejoin, sms_tasks):
     """gateway-2.4 §6.3.1.4: "8: SMS expected"; §6.3.1.3: "sms | string | SMS content | None | Y".
 
@@ -100,7 +110,7 @@ def test_task_without_sms_is_answered_8(check, ejoin, sms_tasks):
     _one_bad_task(check, ejoin, task, 8, "without sms")
 
 
-@pytest.mark.requirement("EJ-SMS-TASK-STATUS-9-TO-EXPECTED")
+@pytest.mark.requirement("EJ-SMS-TASK-STATUS-9-TO-EXPECTED", "EJ-SMS-SEND-TASK-TO-REQUIRED")
 def test_task_without_to_is_answered_9(check, ejoin, sms_tasks):
     """gateway-2.4 §6.3.1.4: "9: TO expected"; §6.3.1.3: "to | string | one or more ... recipients |
     None | Y".
@@ -112,7 +122,7 @@ def test_task_without_to_is_answered_9(check, ejoin, sms_tasks):
     _one_bad_task(check, ejoin, task, 9, "without to")
 
 
-@pytest.mark.requirement("EJ-SMS-TASK-STATUS-11-TID-EXPECTED")
+@pytest.mark.requirement("EJ-SMS-TASK-STATUS-11-TID-EXPECTED", "EJ-SMS-SEND-TASK-TID-INT")
 def test_task_without_tid_is_answered_11(check, ejoin, sms_tasks):
     """gateway-2.4 §6.3.1.4: "11: TID Expected"; §6.3.1.3: "tid | Int | Task ID | None | Y".
 
@@ -154,4 +164,76 @@ def test_tid_already_in_use_is_answered_13(check, ejoin, sms_tasks):
     check.expect(
         len(got) == 2 and status_code(got[0]) == 0 and status_code(got[1]) == 13,
         f"statuses {got!r} for two tasks with tid {first['tid']} (want 0, then 13)",
+    )
+
+
+@pytest.mark.requirement("EJ-SMS-SEND-TASKS-REQUIRED", "EJ-SMS-SEND-BODY-JSON")
+def test_body_without_tasks_or_not_json_is_refused(check, ejoin):
+    """gateway-2.4 §6.3.1.3: "The task data (the body segment of the HTTP message) is a JSON format
+    string consisting of one or more tasks"; "tasks | Array | Specific SMS send task | None | Y".
+
+    Posts a send-sms object without tasks, then a form-encoded (not JSON) body: both must be
+    refused (an error status below 500 or a code other than 200), and nothing is sent.
+    """
+    resp = ejoin.post("goip_post_sms.html", {"type": "send-sms", "task_num": 1}, version=API_VERSION)
+    check.expect(
+        refused(resp) and resp.status < 500,
+        f"a send-sms without tasks answered HTTP {resp.status} {resp.text[:160]!r}",
+        requirement="EJ-SMS-SEND-TASKS-REQUIRED",
+    )
+    resp = ejoin.post_form(
+        "goip_post_sms.html", [("type", "send-sms"), ("task_num", "1")], version=API_VERSION
+    )
+    check.expect(
+        refused(resp) and resp.status < 500,
+        f"a form-encoded body answered HTTP {resp.status} {resp.text[:160]!r}",
+        requirement="EJ-SMS-SEND-BODY-JSON",
+    )
+
+
+def _accepted(resp: Any) -> bool:
+    return bool(_statuses(resp)) and all(status_code(s.get("status")) == 0 for s in _statuses(resp))
+
+
+@pytest.mark.requirement("EJ-SMS-SEND-TYPE", "EJ-SMS-SEND-TASK-NUM", "EJ-SMS-SEND-INTVL-NUMBER-OR-STRING")
+def test_optional_and_string_typed_fields_are_accepted(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.3.1.3: "type | string | Message type | None | N"; "task_num | string | Total
+    task | 1"; "intvl | string | Interval of 2 SMS ... (ms) | 0" (the examples send numbers: errata
+    E-EJ-SENDSMS-TYPE-OPTIONAL, E-EJ-SENDSMS-TASKNUM-INT, E-EJ-SENDSMS-INTVL-INT).
+
+    Submits one task per form: a body without type, task_num as the string "1", intvl as the
+    string "0" and as the number 0; each must be answered 0 OK.
+    """
+    cases = (
+        ("EJ-SMS-SEND-TYPE", "without type", {"task_num": 1}, {}),
+        ("EJ-SMS-SEND-TASK-NUM", 'with task_num "1"', {"type": "send-sms", "task_num": "1"}, {}),
+        ("EJ-SMS-SEND-INTVL-NUMBER-OR-STRING", 'with intvl "0"', {"type": "send-sms"}, {"intvl": "0"}),
+        ("EJ-SMS-SEND-INTVL-NUMBER-OR-STRING", "with intvl 0", {"type": "send-sms"}, {"intvl": 0}),
+    )
+    for rid, what, top, fields in cases:
+        resp = ejoin.post(
+            "goip_post_sms.html", {**top, "tasks": [sms_tasks.task(**fields)]}, version=API_VERSION
+        )
+        check.expect(_accepted(resp), f"a request {what} answered {resp.text[:200]!r}", requirement=rid)
+
+
+@pytest.mark.requirement("EJ-SMS-TASK-NONZERO-NOT-ACCEPTED")
+def test_task_answered_nonzero_is_not_queued(check, ejoin, sms_tasks, timers):
+    """gateway-2.4 §6.3.1.4: "If task status ID not equal to 0, then means this task not received
+    by device."
+
+    Submits a task of two SMS (it keeps the port busy) and, behind it on the same port, a task
+    without sms; the second is answered non-zero and goip_get_tasks must not list it.
+    """
+    blocker = sms_tasks.task(2, intvl=str(int(timers.send_timeout * 500)))
+    bad = sms_tasks.task()
+    del bad["sms"]
+    resp = ejoin.post_sms([blocker, bad])
+    got = [s.get("status") for s in _statuses(resp)]
+    if len(got) != 2 or status_code(got[0]) != 0 or status_code(got[1]) in (0, None):
+        check.skip(f"the device answered {got!r}; the check needs 0, then a non-zero status")
+    queue = queued_tids(ejoin, sms_tasks.port)
+    check.expect(
+        queue is not None and bad["tid"] not in queue,
+        f"tid {bad['tid']}, answered {got[1]!r}, is listed by goip_get_tasks: {queue!r}",
     )

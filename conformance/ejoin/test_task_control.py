@@ -11,7 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ejoin_support import json_media_type, poll_interval, queued_tids, status_code, wait_until
+from ejoin_support import (
+    json_media_type,
+    poll_interval,
+    port_number,
+    queued_tids,
+    refused,
+    status_code,
+    wait_until,
+)
+
+from smsgw.client.ejoin import API_VERSION
 
 #: SMS of the blocker task, sent half a send timeout apart (intvl): the port stays busy long enough
 #: to pause or remove the tasks queued behind it.
@@ -310,3 +320,106 @@ def test_operations_without_tids_apply_to_every_task(check, ejoin, sms_tasks, ti
             f"{'unlisted' if queue is None or tid not in queue else f'in state {queue[tid]!r}'}; want {want}",
             requirement=f"EJ-TASK-{name}-ALL-WITHOUT-TIDS",
         )
+
+
+def _listing(resp: Any) -> list[dict[str, Any]]:
+    data = resp.data if isinstance(resp.data, dict) else {}
+    tasks = data.get("tasks")
+    return [t for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []
+
+
+@pytest.mark.requirement(
+    "EJ-TASK-QUERY-PORT-REQUIRED",
+    "EJ-TASK-QUERY-NUM-DEFAULT-10",
+    "EJ-TASK-QUERY-HAS-CONTENT-DEFAULT-0",
+    "EJ-TASK-QUERY-TASK-FIELDS",
+    "EJ-TASK-QUERY-STATE-VALUES",
+    "EJ-TASK-QUERY-ECHOES-SUBMISSION",
+    "EJ-SMS-SEND-CODING",
+    "EJ-TASK-QUERY-POS-REQUIRED",
+    "EJ-TASK-QUERY-PAGING",
+)
+def test_get_tasks_lists_waiting_tasks_as_submitted(check, ejoin, sms_tasks, timers):
+    """gateway-2.4 §6.3.6.2: "port | Send port. Starting from 1 | None | Y", "Has_content | ... | 0
+    | N | 0 -Do not return text message content", "Pos | The starting position of the request. 0
+    represents the beginning of the first task. ... in the order of the submission", "Num | The
+    number of Request messages. | 10"; task attributes "Tid | Int ... Y", "To | string ... Y",
+    "State | Int | Task status: 0 - normal, 1 - suspended.", "From", "Chs", "Coding | Int |
+    Specifies the encoding of the message sent. 0: Do not specify 1: USC2 2: 7bit".
+
+    Queues a blocker and eleven tasks behind it on one port (coding 1 and 2), then lists them:
+    without port (refused), without num (ten), without and with has_content, and page by page.
+    """
+    tasks = [sms_tasks.task(coding=1 + i % 2) for i in range(11)]
+    _submit(check, ejoin, [_blocker(sms_tasks, timers), *tasks])
+    port, mine = sms_tasks.port, [t["tid"] for t in tasks]
+    resp = ejoin.get("goip_get_tasks.html", version=API_VERSION, pos=0, num=10)
+    check.expect(
+        refused(resp) or not _listing(resp),
+        f"goip_get_tasks without port answered {resp.text[:160]!r}",
+        requirement="EJ-TASK-QUERY-PORT-REQUIRED",
+    )
+    plain = _listing(ejoin.get("goip_get_tasks.html", version=API_VERSION, port=port, pos=0))
+    check.expect(
+        len(plain) == 10,
+        f"{len(plain)} tasks listed without num (12 queued)",
+        requirement="EJ-TASK-QUERY-NUM-DEFAULT-10",
+    )
+    check.expect(
+        bool(plain) and not any("sms" in t for t in plain),
+        f"without has_content, {sum('sms' in t for t in plain)} of {len(plain)} entries carry sms",
+        requirement="EJ-TASK-QUERY-HAS-CONTENT-DEFAULT-0",
+    )
+    bad = [t for t in plain if not (isinstance(t.get("tid"), int) and isinstance(t.get("to"), str))]
+    bad += [t for t in plain if t.get("state").__class__ is not int]
+    check.expect(
+        not bad,
+        f"entries without int tid, string to, int state: {bad[:3]}",
+        requirement="EJ-TASK-QUERY-TASK-FIELDS",
+    )
+    states = {t.get("state") for t in plain}
+    check.expect(states <= {0, 1}, f"states {states}", requirement="EJ-TASK-QUERY-STATE-VALUES")
+    full = {t.get("tid"): t for t in _listing(ejoin.get_tasks(port, pos=0, num=20, has_content=1))}
+    for task in tasks[:2]:
+        got = full.get(task["tid"], {})
+        echoed = {k: got.get(k) for k in ("to", "from", "chs", "coding", "sms")}
+        want = {
+            "to": task["to"],
+            "from": task["from"],
+            "chs": "utf8",
+            "coding": task["coding"],
+            "sms": task["sms"],
+        }
+        check.expect(
+            port_number(echoed["from"]) == port_number(want["from"])
+            and all(echoed[k] == want[k] for k in ("to", "coding", "sms"))
+            and str(echoed["chs"]).lower().replace("-", "") == "utf8",
+            f"tid {task['tid']} listed as {echoed}, submitted {want}",
+            requirement="EJ-TASK-QUERY-ECHOES-SUBMISSION",
+        )
+        check.expect(
+            got.get("coding") == task["coding"],
+            f"tid {task['tid']} submitted with coding {task['coding']} is listed with {got.get('coding')!r}",
+            requirement="EJ-SMS-SEND-CODING",
+        )
+    paged: list[Any] = []
+    for pos in range(0, 16, 4):
+        paged += [t.get("tid") for t in _listing(ejoin.get_tasks(port, pos=pos, num=4))]
+    order = [tid for tid in paged if tid in mine]
+    check.expect(
+        order == [tid for tid in mine if tid in order] and len(order) == len(set(order)) and len(order) >= 10,
+        f"pages of 4 list the check's tasks as {order} (submitted {mine})",
+        requirement="EJ-TASK-QUERY-PAGING",
+    )
+    first = _listing(ejoin.get_tasks(port, pos=0, num=1))
+    check.expect(
+        [t.get("tid") for t in first] == paged[:1],
+        f"pos=0 lists {[t.get('tid') for t in first]}; the first page began with {paged[:1]}",
+        requirement="EJ-TASK-QUERY-POS-REQUIRED",
+    )
+    earliest = next((tid for tid in paged if tid in mine), None)
+    check.expect(
+        earliest == mine[0],
+        f"the first of the check's tasks listed is {earliest}, submitted first {mine[0]}",
+        requirement="EJ-TASK-QUERY-POS-REQUIRED",
+    )

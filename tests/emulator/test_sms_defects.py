@@ -128,3 +128,113 @@ def test_get_sms_html_defect(make_device: Callable[..., Device]) -> None:
     answer = call(make_device(switches=("defect.get-sms-html",)), "GET", "/goip_get_sms.html")
     assert answer.content_type == "text/html"
     assert call(make_device(), "GET", "/goip_get_sms.html").payload()["code"] == 0
+
+
+def _post(device: Device, body: Any) -> Any:
+    return call(device, "POST", "/goip_post_sms.html", body=body).payload()
+
+
+TASK = {"tid": 1, "to": "10086", "sms": "hi", "from": "1"}
+
+
+@pytest.mark.parametrize(
+    ("defect", "body", "conformant", "faulty"),
+    [
+        ("defect.send-sms-type-required", {"tasks": [TASK]}, "0 OK", None),
+        (
+            "defect.task-num-string-refused",
+            {"type": "send-sms", "task_num": "1", "tasks": [TASK]},
+            "0 OK",
+            None,
+        ),
+        ("defect.intvl-number-refused", {"tasks": [{**TASK, "intvl": 0}]}, "0 OK", "7 Server Error"),
+        ("defect.refused-task-queued", {"tasks": [{k: v for k, v in TASK.items() if k != "sms"}]}, "8", "8"),
+    ],
+)
+def test_send_sms_defects(
+    make_device: Callable[..., Device], defect: str, body: Any, conformant: str, faulty: str | None
+) -> None:
+    def status(device: Device) -> str | None:
+        statuses = _post(device, body).get("status") or []
+        return statuses[0]["status"] if statuses else None
+
+    assert str(status(make_device())).startswith(conformant)
+    device = make_device(switches=(defect,))
+    got = status(device)
+    assert got == faulty if faulty is None or " " in faulty else str(got).startswith(faulty)
+    if defect == "defect.refused-task-queued":
+        assert device.tasks.tasks
+
+
+def test_missing_tasks_defect(make_device: Callable[..., Device]) -> None:
+    assert _post(make_device(), {"type": "send-sms"})["code"] != 200
+    assert _post(make_device(switches=("defect.missing-tasks-ok",)), {"type": "send-sms"})["code"] == 200
+
+
+@pytest.mark.parametrize(
+    ("defect", "query", "faulty"),
+    [
+        ("defect.get-tasks-port-default-1", "pos=0", lambda a: a["code"] == 200),
+        ("defect.get-tasks-num-default-all", "port=1&pos=0", lambda a: a["task_num"] == 12),
+        ("defect.get-tasks-content-always", "port=1&pos=0", lambda a: "sms" in a["tasks"][0]),
+        ("defect.get-tasks-state-text", "port=1&pos=0", lambda a: a["tasks"][0]["state"] == "normal"),
+        ("defect.get-tasks-coding-lost", "port=1&pos=0", lambda a: a["tasks"][0]["coding"] == 0),
+    ],
+)
+def test_get_tasks_defects(
+    make_device: Callable[..., Device], defect: str, query: str, faulty: Callable[[Any], bool]
+) -> None:
+    def listing(device: Device) -> Any:
+        tasks = [
+            {**TASK, "tid": tid, "coding": 1, "intvl": "5000", "to": "10086,10010"} for tid in range(1, 13)
+        ]
+        _post(device, {"tasks": tasks})
+        return call(device, "GET", "/goip_get_tasks.html", f"username=root&password=root&{query}").payload()
+
+    assert not faulty(listing(make_device()))
+    assert faulty(listing(make_device(switches=(defect,))))
+
+
+def _simple_v2(make_device: Callable[..., Device], clock: VirtualClock, *switches: str) -> dict[str, Any]:
+    """A simple-v2 device sends one SMS to its own port-2 SIM: its sent-sms and forward pushes."""
+    device = make_device(profile="simple-v2", switches=switches, status_url="http://127.0.0.1:9/st")
+    number = device.bank.slot(2, 1).number
+    body = {
+        "tasks": [{**TASK, "to": number, "sms": "你好"}],
+        "sms_url": "http://127.0.0.1:9/fwd",
+        "sms_cnt": 1,
+    }
+    _post(device, body)
+    pushes = run(device, clock, 20)
+    sent = [p for p in pushes if p.kind == "sent-sms"]
+    forwards = [p for p in pushes if p.kind == "sms-forward"]
+    received = [p for p in pushes if p.kind == "recv-sms"]
+    return {"sent": sent[0] if sent else None, "forward": forwards[0] if forwards else None, "recv": received}
+
+
+SIMPLE_CASES: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "defect.sent-sms-not-pushed": lambda o: o["sent"] is None,
+    "defect.sent-sms-numbers-as-strings": lambda o: o["sent"].payload["seq"] == "1",
+    "defect.sent-sms-local-time": lambda o: o["sent"].payload["time"] > 1735689600 + 8 * 3600,
+    "defect.sent-sms-src-type-web": lambda o: o["sent"].payload["src_type"] == 2,
+    "defect.sent-sms-content-type-text": lambda o: o["sent"].content_type == "text/plain",
+    "defect.sent-sms-type-wrong": lambda o: o["sent"].payload["type"] == "sent_sms",
+    "defect.sent-sms-status-word": lambda o: o["sent"].payload["status"] == "SENT",
+    "defect.sent-sms-receiver-missing": lambda o: "receiver" not in o["sent"].payload,
+    "defect.sent-sms-port-bare": lambda o: o["sent"].payload["port"] == "1",
+    "defect.sent-sms-charset-lowercase": lambda o: o["sent"].payload["charset"] == "utf8",
+    "defect.sent-sms-data-base64": lambda o: o["sent"].payload["data"] == "5L2g5aW9",
+    "defect.sent-sms-smc-null": lambda o: o["sent"].payload["smc"] is None,
+    "defect.forward-query-missing": lambda o: "?" not in o["forward"].url,
+    "defect.forward-gbk": lambda o: "你好".encode() not in o["forward"].body,
+    "defect.forward-content-type-json": lambda o: o["forward"].content_type.startswith("application/json"),
+    "defect.forward-text-only": lambda o: b"SCTS" not in o["forward"].body,
+    "defect.forward-scts-iso": lambda o: b"SCTS: 2025-" in o["forward"].body,
+    "defect.forward-user-agent-missing": lambda o: o["forward"].headers == (),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(SIMPLE_CASES))
+def test_simple_v2_defects(make_device: Callable[..., Device], clock: VirtualClock, defect: str) -> None:
+    assert not SIMPLE_CASES[defect](_simple_v2(make_device, clock))
+    assert SIMPLE_CASES[defect](_simple_v2(make_device, clock, defect))

@@ -19,6 +19,7 @@ Answers when the documents are silent (read with the errata of ``schemas/errata.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import random
 from collections import deque
@@ -115,6 +116,29 @@ D_RESULTS_WITHOUT_TIDS = defect(
     "defect.results-without-tids", "pause/resume/remove without tids answer an empty results array"
 )
 D_GET_SMS_HTML = defect("defect.get-sms-html", "goip_get_sms answers the web page's HTML, not JSON")
+D_TYPE_REQUIRED = defect("defect.send-sms-type-required", "a send-sms body without type is refused")
+D_TASK_NUM_STRING_REFUSED = defect("defect.task-num-string-refused", 'a task_num string ("1") is refused')
+D_MISSING_TASKS_OK = defect("defect.missing-tasks-ok", "a send-sms body without tasks is answered 200 OK")
+D_GET_TASKS_NUM_DEFAULT_ALL = defect(
+    "defect.get-tasks-num-default-all", "goip_get_tasks without num lists every task"
+)
+D_GET_TASKS_PORT_DEFAULT_1 = defect(
+    "defect.get-tasks-port-default-1", "goip_get_tasks without port lists port 1"
+)
+# sent-sms pushes (simple-v2 §4.4)
+D_SENT_NOT_PUSHED = defect("defect.sent-sms-not-pushed", "no sent-sms push although sent-SMS reporting is on")
+D_SENT_STRINGS = defect("defect.sent-sms-numbers-as-strings", "sent-sms numbers (seq, time...) are strings")
+D_SENT_SEQ_CONSTANT = defect("defect.sent-sms-seq-constant", "sent-sms seq stays at 1")
+D_SENT_LOCAL_TIME = defect("defect.sent-sms-local-time", "sent-sms time is local time (UTC+8), not UTC")
+D_SENT_SRC_TYPE_WEB = defect("defect.sent-sms-src-type-web", "an HTTP-submitted SMS has src_type 2")
+D_SENT_TEXT_PLAIN = defect("defect.sent-sms-content-type-text", "sent-sms pushes are text/plain")
+D_SENT_TYPE_WRONG = defect("defect.sent-sms-type-wrong", 'sent-sms type is "sent_sms"')
+D_SENT_STATUS_WORD = defect("defect.sent-sms-status-word", 'sent-sms status is "SENT", not "code desc"')
+D_SENT_NO_RECEIVER = defect("defect.sent-sms-receiver-missing", "sent-sms names no receiver")
+D_SENT_PORT_BARE = defect("defect.sent-sms-port-bare", 'sent-sms port is the bare port ("2"), not port.slot')
+D_SENT_CHARSET = defect("defect.sent-sms-charset-lowercase", 'sent-sms charset is "utf8", not "UTF-8"')
+D_SENT_DATA_B64 = defect("defect.sent-sms-data-base64", "sent-sms data is base64 although charset says UTF-8")
+D_SENT_SMC_NULL = defect("defect.sent-sms-smc-null", "sent-sms smc is null, not a string")
 D_RPTS_OBJECT = defect("defect.rpts-object", "a status-report of one report sends rpts as an object")
 D_PAR_SET_WRONG = defect("defect.par-set-wrong", "op=set answers par_set 0 although parameters were set")
 D_IP_LIST_IGNORED = defect("defect.ip-list-ignored", "the device IP white/black lists are not enforced")
@@ -763,6 +787,14 @@ class Device:
             body, error = self._json_body(request)
             if error is not None:
                 return error
+        sw = self.switches
+        if sw and isinstance(body, dict) and ok:
+            if sw.on(D_TYPE_REQUIRED) and body.get("type") != "send-sms":
+                return self._bad(op_name, "type expected", {"type": "task-status", "status": []})
+            if sw.on(D_TASK_NUM_STRING_REFUSED) and isinstance(body.get("task_num"), str):
+                return self._bad(op_name, "Invalid task_num", {"type": "task-status", "status": []})
+            if sw.on(D_MISSING_TASKS_OK) and "tasks" not in body:
+                body = {**body, "tasks": []}
         if not isinstance(body, dict) or not isinstance(body.get("tasks"), list):
             if not ok:
                 return self._denied(op_name, {"type": "task-status", "status": []})
@@ -869,9 +901,9 @@ class Device:
         q = request.query
         if q.get("version") == "1.1" and self.switches.on(D_VERSION_11_REFUSED):
             return self._bad(op_name, "Invalid Version", empty)
-        port = _as_int(q.get("port"))
+        port = _as_int(q.get("port", "1" if self.switches.on(D_GET_TASKS_PORT_DEFAULT_1) else None))
         pos = _as_int(q.get("pos"))
-        num = _as_int(q.get("num", "10"))
+        num = _as_int(q.get("num", "10000" if self.switches.on(D_GET_TASKS_NUM_DEFAULT_ALL) else "10"))
         if port is None or not 1 <= port <= self.n_ports:
             return self._bad(op_name, "Invalid Port", empty)
         if pos is None or pos < 0 or num is None or num < 0:
@@ -1194,7 +1226,40 @@ class Device:
                     "data": job.task.text(),
                 }
             )
-            self._sent_pushes.append(Push.json("sent-sms", self.status_url, payload))
+            if self.switches:
+                payload = self._sent_defects(payload)
+            if not self.switches.on(D_SENT_NOT_PUSHED):
+                push = Push.json("sent-sms", self.status_url, payload)
+                if self.switches.on(D_SENT_TEXT_PLAIN):
+                    push = replace(push, content_type="text/plain")
+                self._sent_pushes.append(push)
+
+    def _sent_defects(self, payload: dict[str, Any]) -> dict[str, Any]:
+        on = self.switches.on
+        if on(D_SENT_SEQ_CONSTANT):
+            payload["seq"] = 1
+        if on(D_SENT_LOCAL_TIME):
+            payload["time"] += 8 * 3600
+        if on(D_SENT_SRC_TYPE_WEB):
+            payload["src_type"] = 2
+        if on(D_SENT_TYPE_WRONG):
+            payload["type"] = "sent_sms"
+        if on(D_SENT_STATUS_WORD):
+            payload["status"] = "SENT"
+        if on(D_SENT_NO_RECEIVER):
+            payload.pop("receiver", None)
+            payload.pop("recver", None)
+        if on(D_SENT_PORT_BARE):
+            payload["port"] = str(payload["port"]).split(".", 1)[0]
+        if on(D_SENT_CHARSET):
+            payload["charset"] = "utf8"
+        if on(D_SENT_DATA_B64):
+            payload["data"] = base64.b64encode(str(payload["data"]).encode()).decode()
+        if on(D_SENT_SMC_NULL):
+            payload["smc"] = None
+        if on(D_SENT_STRINGS):
+            payload = {k: str(v) if v.__class__ is int else v for k, v in payload.items()}
+        return payload
 
     def deliver(  # noqa: PLR0917
         self, port: int, slot: int, sender: str, recipient: str, text: str, at: float, report: bool = False

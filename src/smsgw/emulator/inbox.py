@@ -46,6 +46,14 @@ D_GET_SMS_NUM_TOTAL = defect("defect.get-sms-num-total", "goip_get_sms sms_num c
 D_SSRC_PER_QUERY = defect("defect.ssrc-per-query", "goip_get_sms answers a new ssrc on every query")
 D_GET_SMS_DELETES = defect("defect.get-sms-deletes", "goip_get_sms deletes what it returns, sms_del=1 or not")
 D_SMS_NUM_LIMIT_IGNORED = defect("defect.sms-num-limit-ignored", "goip_get_sms ignores sms_num")
+D_RECV_SIM_SRC_1 = defect("defect.recv-sms-sim-src-1", "recv-sms says sim_src 1 (remote) for local cards")
+# the legacy octet-stream forward (simple-v2 §2)
+D_FWD_NO_QUERY = defect("defect.forward-query-missing", "the SMS forward URL lacks port, sender and receiver")
+D_FWD_GBK = defect("defect.forward-gbk", "the SMS forward text is GBK-encoded although no charset was set")
+D_FWD_JSON_TYPE = defect("defect.forward-content-type-json", "the SMS forward says application/json")
+D_FWD_TEXT_ONLY = defect("defect.forward-text-only", "the SMS forward body is the text without header lines")
+D_FWD_SCTS_ISO = defect("defect.forward-scts-iso", 'the SMS forward SCTS is "2025-01-01 00:00:00"')
+D_FWD_NO_USER_AGENT = defect("defect.forward-user-agent-missing", "the SMS forward has no User-Agent")
 D_DR_CONTENT_TEXT = defect("defect.dr-content-text", 'a delivery report\'s [5] is "DELIVRD", not "code scts"')
 
 INBOX_LIMIT = 10_000
@@ -165,7 +173,7 @@ class Inbox:
             return []
         if sms_cnt <= 1:
             out = [
-                self._legacy(m, url) if not m.report else self._batch([m], url, switches)
+                self._legacy(m, url, switches) if not m.report else self._batch([m], url, switches)
                 for m in self.pending
             ]
             self.pending, self.pending_since = [], None
@@ -194,26 +202,31 @@ class Inbox:
         """One recv-sms; ``sim_src`` always present when asked (simple-v2, E-EJ-RECVSMS-SIMSRC)."""
         payload: dict[str, Any] = {"type": "recv_sms" if switches.on(D_RECV_TYPE_WRONG) else "recv-sms"}
         if batch[0].pool or sim_src:
-            payload["sim_src"] = 1 if batch[0].pool else 0
+            payload["sim_src"] = 1 if batch[0].pool or switches.on(D_RECV_SIM_SRC_1) else 0
         n = 1 if switches.on(D_RECV_SMS_NUM_WRONG) else len(batch)
         payload["sms_num"] = n if switches.on(Q_SMS_NUM_INT) else str(n)
         payload["sms"] = [m.tuple(switches) for m in batch]
         return Push.json("recv-sms", url, payload)
 
     @staticmethod
-    def _legacy(message: Received, url: str) -> Push:
+    def _legacy(message: Received, url: str, switches: Switches) -> Push:
         """simple-v2 §2.1.3: the SMS as text after Sender/SMSC/SCTS header lines."""
         port = message.port.split(".", 1)[0]
         query = urlencode({"port": port, "sender": message.sender, "receiver": message.recipient})
-        target = f"{url}{'&' if '?' in url else '?'}{query}"
-        head = f"Sender: {message.sender}\r\nSMSC: {message.smsc}\r\nSCTS: {scts(message.time)}\r\n"
-        body = f"{head}\r\n{message.text}".encode()
+        target = url if switches.on(D_FWD_NO_QUERY) else f"{url}{'&' if '?' in url else '?'}{query}"
+        stamp = scts(message.time)
+        if switches.on(D_FWD_SCTS_ISO):
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(message.time))
+        head = f"Sender: {message.sender}\r\nSMSC: {message.smsc}\r\nSCTS: {stamp}\r\n"
+        text = message.text if switches.on(D_FWD_TEXT_ONLY) else f"{head}\r\n{message.text}"
+        body = text.encode("gbk", "replace") if switches.on(D_FWD_GBK) else text.encode()
+        json_type = switches.on(D_FWD_JSON_TYPE)
         return Push(
             "sms-forward",
             target,
             body,
-            "application/octet-stream; charset=utf-8",
-            (("User-Agent", "Ejoin SMSC/1.0"),),
+            "application/json; charset=utf-8" if json_type else "application/octet-stream; charset=utf-8",
+            () if switches.on(D_FWD_NO_USER_AGENT) else (("User-Agent", "Ejoin SMSC/1.0"),),
             {
                 "query": {"port": port, "sender": message.sender, "receiver": message.recipient},
                 "headers": {"Sender": message.sender, "SMSC": message.smsc, "SCTS": scts(message.time)},

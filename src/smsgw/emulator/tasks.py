@@ -93,6 +93,21 @@ D_FROM_COUNTED_FROM_0 = defect(
     "defect.from-counted-from-0", "from counts ports from 0: the SMS leaves the port after the one named"
 )
 D_CHS_BASE64_IGNORED = defect("defect.chs-base64-ignored", "chs=base64 is ignored: the base64 itself is sent")
+D_INTVL_NUMBER_REFUSED = defect(
+    "defect.intvl-number-refused", 'an intvl number (not string) is answered "7 Server Error"'
+)
+D_REFUSED_TASK_QUEUED = defect(
+    "defect.refused-task-queued", 'a task answered "8 SMS expected" is queued all the same'
+)
+D_GET_TASKS_CODING_LOST = defect(
+    "defect.get-tasks-coding-lost", "goip_get_tasks lists every task with coding 0"
+)
+D_GET_TASKS_CONTENT_ALWAYS = defect(
+    "defect.get-tasks-content-always", "goip_get_tasks includes sms without has_content=1"
+)
+D_GET_TASKS_STATE_TEXT = defect(
+    "defect.get-tasks-state-text", 'goip_get_tasks state is "normal"/"paused", not 0/1'
+)
 D_SR_UNSENT_MISSING = defect("defect.sr-unsent-missing", "status-report entries lack unsent")
 D_SR_TID_INTERNAL = defect(
     "defect.sr-tid-internal", "status-report tid is the device's own task number, not the tid of the task"
@@ -313,12 +328,18 @@ class TaskBoard:
         sms = spec.get("sms", "")
         if not isinstance(sms, str):
             return tid, STATUS_TEXT[8]
+        intvl = spec.get("intvl")
+        if intvl.__class__ is int and self.switches.on(D_INTVL_NUMBER_REFUSED):
+            return tid, STATUS_TEXT[7]
+        answer = OK
         chs = spec.get("chs", "utf8")
         if chs != "utf8":
             chs = chs.lower() if isinstance(chs, str) else "utf8"
         if smstype == 0:
             if not sms and not self.switches.on(D_EMPTY_SMS_ACCEPTED):
-                return tid, STATUS_TEXT[8]
+                if not self.switches.on(D_REFUSED_TASK_QUEUED):
+                    return tid, STATUS_TEXT[8]
+                answer = STATUS_TEXT[8]
             if chs == "base64":
                 try:
                     base64.b64decode(sms, validate=True)
@@ -360,7 +381,7 @@ class TaskBoard:
         self.tasks[tid] = task
         batch.add(tid)
         self.accepted += 1
-        return tid, OK
+        return tid, answer
 
     @staticmethod
     def _options(task: Task, spec: dict[str, Any], from_spec: str, chs: str, smstype: int) -> None:
@@ -514,7 +535,8 @@ class TaskBoard:
         return list(seen.values())
 
     def describe(self, task: Task, content: bool) -> dict[str, Any]:
-        paused = task.paused and not self.switches.on(D_GET_TASKS_STATE)
+        sw = self.switches
+        paused = task.paused and not sw.on(D_GET_TASKS_STATE)
         item: dict[str, Any] = {
             "tid": task.tid,
             "state": 1 if paused else 0,
@@ -523,8 +545,13 @@ class TaskBoard:
             "chs": task.chs,
             "coding": task.coding,
         }
-        if content:
+        if content or sw.on(D_GET_TASKS_CONTENT_ALWAYS):
             item["sms"] = task.sms
+        if sw:
+            item["coding"] = 0 if sw.on(D_GET_TASKS_CODING_LOST) else item["coding"]
+            item["state"] = (
+                ("paused" if paused else "normal") if sw.on(D_GET_TASKS_STATE_TEXT) else item["state"]
+            )
         return item
 
     # -- sending ---------------------------------------------------------------------------

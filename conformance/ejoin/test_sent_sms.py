@@ -1,0 +1,234 @@
+"""Sent-SMS reports: the sent-sms push of the simple-v2 document (§3 "Reporting Control: Sent SMS",
+§4.4), sent to the status notification URL for every SMS the device sends.
+
+The module sets the status URL to the push receiver (goip_get_status url=...), sends one task to two
+of the user's numbers, and grades the two sent-sms pushes; reporting stops (period=0) at the end.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from ejoin_support import SMS_TEXT, json_media_type, port_number, status_code, wait_until
+
+SENT_PUSH = "ejoin/sent-sms.push"
+DEVICE = "sent-sms"
+PORT_SLOT = re.compile(r"^[1-9][0-9]{0,2}\.[0-9]{2}$")
+#: as in test_status_reports: less than any time-zone offset but UTC's, more than clock errors
+UTC_TOLERANCE = 1800.0
+
+
+@dataclass
+class SentFeed:
+    task: dict[str, Any]
+    port: int
+    started: float
+    statuses: list[Any] = field(default_factory=list)
+    pushes: list[Any] = field(default_factory=list)
+
+    def of_task(self) -> list[Any]:
+        """The pushes naming the task (sms_tid, or the table's sms_time), whatever their type says."""
+        tid = self.task["tid"]
+        return [
+            p
+            for p in self.pushes
+            if isinstance(p.parsed, dict)
+            and str(p.parsed.get("sms_tid", p.parsed.get("sms_time"))) == str(tid)
+        ]
+
+
+@pytest.fixture(scope="module")
+def sent_feed(  # noqa: PLR0917 - pytest passes fixtures by name
+    conformance, ejoin, receiver, timers, new_tid, sending_port, phone_numbers
+) -> Iterator[SentFeed]:
+    if not conformance.allow_destructive:
+        pytest.skip("sets the status notification URL: --allow-destructive")
+    numbers = [phone_numbers[0], phone_numbers[1 % len(phone_numbers)]]
+    tid = new_tid()
+    task = {"tid": tid, "to": ",".join(numbers), "sms": f"{SMS_TEXT} {tid}", "from": str(sending_port)}
+    feed = SentFeed(task, sending_port, time.time())
+    mark = receiver.mark()
+    ejoin.get_status(url=receiver.push_url(DEVICE))
+    try:
+        data = ejoin.post_sms([task]).data
+        feed.statuses = [s.get("status") for s in (data or {}).get("status") or [] if isinstance(s, dict)]
+        if feed.statuses and status_code(feed.statuses[0]) == 0:
+
+            def collect() -> bool:
+                feed.pushes = receiver.messages(device=DEVICE, after=mark)
+                return len(feed.of_task()) >= 2
+
+            wait_until(collect, timers.wait(timers.send_timeout * 2), max(0.05, min(1.0, timers.scale)))
+        yield feed
+    finally:
+        ejoin.get_status(period=0)  # stop reporting to a receiver that goes away with the run
+
+
+def _sent(check: Any, feed: SentFeed) -> list[Any]:
+    if not feed.statuses or status_code(feed.statuses[0]) != 0:
+        check.skip(f"the device did not take the task: {feed.statuses!r}")
+    return feed.of_task()
+
+
+@pytest.mark.requirement(
+    "EJ-SENT-PUSH-ON-SEND",
+    "EJ-SENT-CONTENT-TYPE",
+    "EJ-SENT-TYPE",
+    "EJ-SENT-SEQ",
+    "EJ-SENT-SEQ-INCREASES",
+    "EJ-SENT-TASK-ID",
+    "EJ-SENT-SRC-TYPE",
+    "EJ-SENT-SRC-TYPE-HTTP",
+    "EJ-SENT-SRC-ADDRESS",
+)
+def test_each_sms_sent_is_pushed_as_sent_sms(check, sent_feed):
+    """simple-v2 §4.4: "When the device send SMS, it will send a report with type reve-sms to the
+    server ... Content-Type in HTTP head should set to "application/json;charset=utf-8"", "type |
+    string | Message type, Values is sent-sms", "seq | Int | ... Sequence number start from 1",
+    "sms_time | Int" (sms_tid in the example), "src_type | Int | SMS submitter type 0: ETMS 1:
+    EIMS 2: WEB 3: HTTP 4: SMPP 5: SIP", "src_ip | String | SMS submitter IP | "" | N", "src_port |
+    Int | SMS submitter port | | N".
+
+    The task's two SMS must bring two sent-sms pushes, in increasing seq, naming the task and
+    the HTTP API as their submitter.
+    """
+    pushes = _sent(check, sent_feed)
+    check.expect(
+        len(pushes) >= 2,
+        f"{len(pushes)} sent-sms pushes for the task's 2 SMS",
+        requirement="EJ-SENT-PUSH-ON-SEND",
+    )
+    if not pushes:
+        return
+    seqs = []
+    for push in pushes[:4]:
+        data = push.parsed
+        check.attach_push("sent-sms", push.body)
+        check.schema(SENT_PUSH, data, requirement=("EJ-SENT-TYPE", "EJ-SENT-SEQ", "EJ-SENT-TASK-ID"))
+        check.expect(
+            json_media_type(push.content_type),
+            f"sent-sms Content-Type {push.content_type!r}",
+            requirement="EJ-SENT-CONTENT-TYPE",
+        )
+        check.expect(data.get("type") == "sent-sms", f"type {data.get('type')!r}", requirement="EJ-SENT-TYPE")
+        seq = data.get("seq")
+        check.expect(seq.__class__ is int and seq >= 1, f"seq {seq!r}", requirement="EJ-SENT-SEQ")
+        seqs.append(seq)
+        tid = data.get("sms_tid", data.get("sms_time"))
+        check.expect(tid == sent_feed.task["tid"], f"sms_tid {tid!r}", requirement="EJ-SENT-TASK-ID")
+        src = data.get("src_type")
+        check.expect(
+            src.__class__ is int and 0 <= src <= 5, f"src_type {src!r}", requirement="EJ-SENT-SRC-TYPE"
+        )
+        check.expect(
+            src == 3,
+            f"src_type {src!r} for an SMS sent through goip_post_sms",
+            requirement="EJ-SENT-SRC-TYPE-HTTP",
+        )
+        ip, port = data.get("src_ip", ""), data.get("src_port", 0)
+        check.expect(
+            isinstance(ip, str) and port.__class__ is int,
+            f"src_ip {ip!r}, src_port {port!r}",
+            requirement="EJ-SENT-SRC-ADDRESS",
+        )
+    check.expect(
+        all(isinstance(s, int) for s in seqs) and seqs == sorted(seqs) and len(set(seqs)) == len(seqs),
+        f"seq over the pushes: {seqs}",
+        requirement="EJ-SENT-SEQ-INCREASES",
+    )
+
+
+@pytest.mark.requirement(
+    "EJ-SENT-SIM-SRC",
+    "EJ-SENT-PORT",
+    "EJ-SENT-STATUS",
+    "EJ-SENT-TIME-UTC",
+    "EJ-SENT-DUR-MS",
+    "EJ-SENT-RECEIVER",
+    "EJ-SENT-SMC",
+    "EJ-SENT-CHARSET",
+    "EJ-SENT-DATA",
+)
+def test_sent_sms_describes_the_sms(check, sent_feed):
+    """simple-v2 §4.4: "sim_src | Int | 0 – local card; 1 – remote card | 0", "port | ... When the
+    sim_src is local card, value is "port." local slot", For example 1.01", "status | String | The
+    status code and describe to send SMS "code desc" code=0: succeed", "time | Int | The time stamp
+    to send SMS (UTC)", "dur | Int | The time it consume to send SMS(ms) | 0", "receiver | String |
+    Receiver", "smc | String | SMS service center number | ''", "charset | String | SMS unicode
+    UTF-8 BASE64 | UTF-8", "data | String | SMS content".
+    """
+    feed = sent_feed
+    pushes = _sent(check, feed)
+    if not pushes:
+        check.fail("no sent-sms push for the task")
+        return
+    recipients = feed.task["to"].split(",")
+    for push in pushes[:2]:
+        data = push.parsed
+        sim_src = data.get("sim_src")
+        if sim_src is None:
+            check.non_strict(
+                "sim_src absent (the example)",
+                errata=["E-EJ-SENTSMS-SIM-SRC-ABSENT"],
+                requirement="EJ-SENT-SIM-SRC",
+            )
+        else:
+            check.expect(
+                sim_src.__class__ is int and sim_src == 0,
+                f"sim_src {sim_src!r} of a local card",
+                requirement="EJ-SENT-SIM-SRC",
+            )
+        port = data.get("port")
+        check.expect(
+            isinstance(port, str) and port_number(port) == feed.port and PORT_SLOT.match(port) is not None,
+            f"port {port!r}; sent from port {feed.port}",
+            requirement="EJ-SENT-PORT",
+        )
+        status = data.get("status")
+        if status == "0":
+            check.non_strict(
+                'status "0" (the example)',
+                errata=["E-EJ-SENTSMS-STATUS-CODE-ONLY"],
+                requirement="EJ-SENT-STATUS",
+            )
+        else:
+            check.expect(
+                isinstance(status, str) and status_code(status) == 0,
+                f'status {status!r} (want "0 <desc>")',
+                requirement="EJ-SENT-STATUS",
+            )
+        stamp, now = data.get("time"), time.time()
+        check.expect(
+            stamp.__class__ is int and feed.started - UTC_TOLERANCE <= stamp <= now + UTC_TOLERANCE,
+            f"time {stamp!r}, UTC now {now:.0f}",
+            requirement="EJ-SENT-TIME-UTC",
+        )
+        dur = data.get("dur", 0)
+        check.expect(dur.__class__ is int and dur >= 0, f"dur {dur!r}", requirement="EJ-SENT-DUR-MS")
+        if "receiver" in data:
+            check.expect(
+                data["receiver"] in recipients,
+                f"receiver {data['receiver']!r}",
+                requirement="EJ-SENT-RECEIVER",
+            )
+        elif "recver" in data and data["recver"] in recipients:
+            check.non_strict(
+                '"recver" (the example)', errata=["E-EJ-SENTSMS-RECVER-KEY"], requirement="EJ-SENT-RECEIVER"
+            )
+        else:
+            check.fail(f"no receiver among {sorted(data)}", requirement="EJ-SENT-RECEIVER")
+        smc = data.get("smc", "")
+        check.expect(isinstance(smc, str), f"smc {smc!r}", requirement="EJ-SENT-SMC")
+        charset = data.get("charset", "UTF-8")
+        check.expect(charset in ("UTF-8", "BASE64"), f"charset {charset!r}", requirement="EJ-SENT-CHARSET")
+        if charset == "UTF-8":
+            check.expect(
+                data.get("data") == feed.task["sms"],
+                f"data {data.get('data')!r}; the SMS was {feed.task['sms']!r}",
+                requirement="EJ-SENT-DATA",
+            )
