@@ -50,6 +50,8 @@ def register(app: typer.Typer) -> None:
         step_time: float = typer.Option(20.0, help="Seconds per step (step shape)."),
         steps: int = typer.Option(5, help="Number of steps (step shape)."),
         spike_users: int = typer.Option(100, help="Users during the spike (spike shape)."),
+        spike_at: float = typer.Option(10.0, help="Seconds into the run the spike starts (spike shape)."),
+        spike_time: float = typer.Option(10.0, help="Seconds the spike lasts (spike shape)."),
         max_requests: int = typer.Option(0, help="Stop after this many requests (0: no limit)."),
         target: list[str] = typer.Option(  # noqa: B008
             [], "--target", help="Gateway base URL (repeat; default: start `smsgw emulate`)."
@@ -89,6 +91,7 @@ def register(app: typer.Typer) -> None:
             out_dir=out or _default_out("send-sms"),
             users=users, spawn_rate=spawn_rate, run_time=_duration(run_time), workers=workers, shape=shape,
             step_users=step_users, step_time=step_time, steps=steps, spike_users=spike_users,
+            spike_at=spike_at, spike_time=spike_time,
             max_requests=max_requests, targets=target, receiver=receiver, password=password,
             devices=devices, vendor=vendor, send_time=send_time, switches=switch,
             profile_args={
@@ -112,6 +115,8 @@ def register(app: typer.Typer) -> None:
         step_time: float = typer.Option(20.0, help="Seconds per step (step shape)."),
         steps: int = typer.Option(5, help="Number of steps (step shape)."),
         spike_users: int = typer.Option(1000, help="Devices during the spike (spike shape)."),
+        spike_at: float = typer.Option(10.0, help="Seconds into the run the spike starts (spike shape)."),
+        spike_time: float = typer.Option(10.0, help="Seconds the spike lasts (spike shape)."),
         max_requests: int = typer.Option(0, help="Stop after this many pushes (0: no limit)."),
         target: str = typer.Option(
             "", "--target", help="SMS server base URL (default: start `smsgw receive`)."
@@ -138,6 +143,7 @@ def register(app: typer.Typer) -> None:
             out_dir=out or _default_out("status-fanin"),
             users=users, spawn_rate=spawn_rate, run_time=_duration(run_time), workers=workers, shape=shape,
             step_users=step_users, step_time=step_time, steps=steps, spike_users=spike_users,
+            spike_at=spike_at, spike_time=spike_time,
             max_requests=max_requests, targets=[target] if target else [],
             profile_args={
                 "push-path": push_path, "device-ports": device_ports, "device-slots": device_slots,
