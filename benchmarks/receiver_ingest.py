@@ -2,6 +2,7 @@
 
     python -m benchmarks.receiver_ingest            # ~1 min: 5 alternated rounds of 4 s each
     python -m benchmarks.receiver_ingest --quick    # a few seconds: smoke run
+    python -m benchmarks.receiver_ingest --breakdown --instructions   # + where a push's CPU goes
 
 Both servers are uvicorn (httptools, uvloop) subprocesses pinned to CPU 0: (a) ``smsgw receive``
 (classify, validate with jsonschema-rs, group-commit into SQLite WAL, ack after the commit) and
@@ -14,6 +15,14 @@ ratios), p50/p99 ack latency, each server's CPU time per answered request (all i
 cost, independent of how busy the machine was), the client's CPU use (to show it is not the
 bottleneck) and the receiver's own count of stored messages against the 2xx the client saw. The
 client is ``benchmarks._loadgen``. JSON goes to ``reports/bench/receiver_ingest.json``.
+
+On a shared machine the rps ratio drifts (both servers get a share of CPU 0); ``cpu_ratio`` (bare
+over receiver server CPU per request) is the ratio two CPU-bound servers reach on an idle core.
+``--instructions`` counts each server's instructions per request with ``perf stat`` (a busy machine
+slows a core down but does not change the count). ``--breakdown`` then times the receiver's stages
+in this process on the servers' core: parse, validate, redact + classify, store (insert + commit +
+checkpoint in batches of half the connections), the ASGI handler + group-commit writer, next to the
+bare endpoint's cost for the HTTP stack, and prints the ratio ceiling if every overhead were zero.
 """
 
 from __future__ import annotations
@@ -239,6 +248,9 @@ async def _measure(
         }
     result["ratio"] = result["receiver"]["median_rps"] / result["bare"]["median_rps"]
     result["ratio_median_of_rounds"] = statistics.median(pair_ratios)
+    rx_cpu, bare_cpu = (result[k]["server_cpu_us_per_request"] for k in ("receiver", "bare"))
+    # Server CPU per request, bare/receiver: the throughput ratio of two CPU-bound servers on an idle core.
+    result["cpu_ratio"] = bare_cpu / rx_cpu if rx_cpu and bare_cpu else None
     result["rounds_ratio"] = [round(r, 3) for r in pair_ratios]
     result["client_cpu_max_fraction"] = max(cpu_fraction)
     result["receiver_acks_measured"] = acks
@@ -283,6 +295,12 @@ def _print(result: dict[str, Any], out: Path) -> None:
           f"{result['ratio_median_of_rounds']:.2f})   client CPU (max per round): "
           f"{result['client_cpu_max_fraction']:.0%}   stored {result['receiver_stored']} "
           f"(matches acks: {result['receiver_stored_matches_acks']})")  # fmt: skip
+    rx_cpu, bare_cpu = rx["server_cpu_us_per_request"], bare["server_cpu_us_per_request"]
+    if rx_cpu and bare_cpu:
+        # Both servers are CPU-bound on one core when the machine is idle: then the throughput ratio
+        # is this one. On a busy machine both get a share of the core and the rps ratio drifts.
+        cpu_ratio = bare_cpu / rx_cpu
+        print(f"server CPU per request, bare/receiver: {bare_cpu:.0f}/{rx_cpu:.0f} us = {cpu_ratio:.2f}")
     rx_ins, bare_ins = rx.get("instructions_per_request"), bare.get("instructions_per_request")
     if rx_ins and bare_ins:
         print(f"instructions per request (load-independent): receiver {rx_ins / 1e3:.0f} k, "

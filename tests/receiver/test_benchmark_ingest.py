@@ -24,9 +24,10 @@ def test_quick_benchmark_writes_the_report_fields(tmp_path: Path) -> None:
     for side in ("receiver", "bare"):
         assert {"median_rps", "rounds_rps", "p50_ms", "p99_ms", "errors"} <= set(report[side])
         assert report[side]["median_rps"] > 0
-    assert {"ratio", "body_bytes", "receiver_stored", "client_cpu_max_fraction", "meets_targets"} <= set(
-        report
-    )
+    expected = {"ratio", "cpu_ratio", "body_bytes", "receiver_stored", "client_cpu_max_fraction"}
+    expected.add("meets_targets")
+    assert expected <= set(report)
+    assert 0 < report["cpu_ratio"] < 1.5
     assert report["receiver_stored_matches_acks"] is True
     assert "ratio receiver/bare" in run.stdout
 
