@@ -156,11 +156,16 @@ class EmulatorApp:
             return
         raw_query: bytes = scope.get("query_string", b"")
         client = scope.get("client")
-        # the Dinstar profile authenticates with the Authorization header (digest); never logged
+        # the Dinstar profile authenticates with the Authorization header (digest); never logged.
+        # Ejoin devices see only the Content-Type (command bodies are JSON with a charset, §5.1.3)
         headers = (
             {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
             if isinstance(device, DinstarDevice)
-            else {}
+            else {
+                k.decode("latin-1").lower(): v.decode("latin-1")
+                for k, v in scope.get("headers", ())
+                if k.lower() == b"content-type"
+            }
         )
         request = Request(
             scope["method"],
