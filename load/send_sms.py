@@ -161,22 +161,26 @@ class _Completion:
         self.environment: Any = None
         self.receiver = ""
         self.greenlet: gevent.Greenlet | None = None
+        #: submissions are tracked only while the poller runs
+        self.active = False
 
     def start(self, environment: Any) -> None:
         options = environment.parsed_options
         self.environment = environment
         self.receiver = (options.report_receiver or "").rstrip("/")
         if self.receiver and self.greenlet is None:
+            self.active = True
             self.greenlet = gevent.spawn(self._poll)
 
     def stop(self) -> None:
         if self.greenlet is not None:
             # the reports of the last submissions may still be on their way: a short grace period
             deadline = time.monotonic() + 3.0
-            while self.tracker.pending and time.monotonic() < deadline:
+            while self.active and self.tracker.pending and time.monotonic() < deadline:
                 gevent.sleep(0.1)
             self.greenlet.kill(block=True, timeout=5)
             self.greenlet = None
+            self.active = False
         if self.tracker.pending:
             log.info("%d submitted task(s) without a final status report", len(self.tracker.pending))
 
@@ -200,6 +204,8 @@ class _Completion:
             raise
         except Exception as exc:  # the metric stops; the load goes on (the error says why, no URL)
             log.error("completion poller stopped: %s", type(exc).__name__)
+            self.active = False
+            self.tracker.pending.clear()
         finally:
             client.close()
 
@@ -300,7 +306,7 @@ class EjoinSmsServer(FastHttpUser):
 
     def _submit(self) -> list[int] | None:
         body, tids = self._factory.build()
-        tracker = completion.tracker if completion.greenlet is not None else None
+        tracker = completion.tracker if completion.active else None
         if tracker is not None:
             tracker.submitted(tids)
         with self.client.post(
