@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         ),
         send_time: float = typer.Option(5.0, help="Device seconds one SMS takes to send."),
         status_url: str = typer.Option(
-            "", help="Push URL for dev-status/port-status (as goip_get_status url=)."
+            "", help="Push URL for dev-status/port-status (as goip_get_status url=); dinstar-uc: every push."
         ),
         period: int = typer.Option(0, help="dev-status period in seconds (with --status-url)."),
         sr_url: str = typer.Option("", help="Status report URL."),
