@@ -126,3 +126,26 @@ def test_ip_list_defects() -> None:
     star = {**body, "added_set": ["*"]}
     assert call(router(), "ip_black_list", "POST", star)["code"] == 0
     assert call(router("defect.ip-black-star-refused"), "ip_black_list", "POST", star)["code"] != 0
+
+
+def test_network_defects() -> None:
+    assert router().reregisters(None)
+    assert not router().reregisters("1")
+    assert not router("defect.redial-ignored").reregisters("0")
+    assert not router("defect.redial-default-fast").reregisters(None)
+    assert router("defect.redial-fast-reregisters").reregisters("1")
+    assert router().get_parameter("port_rx_tx(0)") == "0/0"
+    assert router("defect.router-param-index-from-1").get_parameter("port_public_ip(0)") is None
+    assert router("defect.router-param-index-from-1").get_parameter("port_public_ip(1)") == "100.64.0.1"
+    cfg = router("defect.data-service-set-ignored")
+    assert cfg.set_parameters({"data_service_enable": "0"})[1]["code"] == 0
+    assert cfg.data_service_enable == 1
+    assert router("defect.ttl-max-128").set_parameters({"ttl": "200"})[1]["code"] != 0
+    assert router("defect.ttl-unchecked").set_parameters({"ttl": "0"})[1]["code"] == 0
+
+
+def test_redial_delay_defect_dials_at_once() -> None:
+    ports = SimplePorts(["100.64.0.1"], flight_time=1.0)
+    cfg = RouterConfig(ports, quirks=("defect.redial-delay-ignored",))
+    assert cfg.redial("1", "0", "50", 0.0)[1]["code"] == 0
+    assert ports.advance(2.0) == [1]

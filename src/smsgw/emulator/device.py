@@ -142,6 +142,9 @@ D_SENT_SMC_NULL = defect("defect.sent-sms-smc-null", "sent-sms smc is null, not 
 D_RPTS_OBJECT = defect("defect.rpts-object", "a status-report of one report sends rpts as an object")
 D_PAR_SET_WRONG = defect("defect.par-set-wrong", "op=set answers par_set 0 although parameters were set")
 D_IP_LIST_IGNORED = defect("defect.ip-list-ignored", "the device IP white/black lists are not enforced")
+D_REDIAL_OPS_REFUSED = defect(
+    "defect.redial-ops-refused", "redial in an op=multiple ops array is an invalid command"
+)
 D_SESSION_REPLY_ENCRYPTED = defect(
     "defect.session-reply-encrypted", "replies to ciphertext session requests are encrypted too"
 )
@@ -632,6 +635,8 @@ class Device:
                 return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
             if cmd == "save" and sw.on(D_SAVE_REFUSED):
                 return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
+            if cmd == "redial" and op == "multiple" and sw.on(D_REDIAL_OPS_REFUSED):
+                return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
             targets: list[tuple[int, int | None]] = []
             if cmd not in ("save", "reboot") or (sw.on(D_PORTS_CHECKED_ALWAYS) and spec is not None):
                 if not isinstance(spec, str):
@@ -649,7 +654,7 @@ class Device:
         """router-2.2 §4.1.2 / proxy-gateway §4.2 ``op=redial``: flight mode (0) re-registers the SIM."""
         assert self.router is not None
         status, payload = self.router.handle_goip_send_cmd(q, None, now)
-        if payload.get("code") == 0 and q.get("mode", "0") in ("", "0"):
+        if payload.get("code") == 0 and self.router.reregisters(q.get("mode")):
             for port in parse_number_list(q.get("port", ""), self.n_ports):
                 self.bank.reset(port, now)
         return self._answer("goip_send_cmd", payload, status)

@@ -115,6 +115,25 @@ D_IP_LIST_UNCHECKED = defect(
 )
 D_IP_BLACK_STAR = defect("defect.ip-black-star-refused", 'the IP blacklist refuses "*"')
 
+D_REDIAL_IGNORED = defect("defect.redial-ignored", "op=redial answers 0 but the port is not redialled")
+D_REDIAL_DEFAULT_FAST = defect(
+    "defect.redial-default-fast", "a redial without mode is a fast redial (no re-registration)"
+)
+D_REDIAL_FAST_REREGISTERS = defect(
+    "defect.redial-fast-reregisters", "a fast redial (mode=1) re-registers the SIM"
+)
+D_REDIAL_DELAY_IGNORED = defect(
+    "defect.redial-delay-ignored", "a flight-mode redial dials at once, whatever delay says"
+)
+D_PARAM_INDEX_FROM_1 = defect(
+    "defect.router-param-index-from-1", "port_public_ip(n) and port_rx_tx(n) count n from 1, not 0"
+)
+D_DATA_SERVICE_IGNORED = defect(
+    "defect.data-service-set-ignored", "op=set data_service_enable answers par_set but changes nothing"
+)
+D_TTL_MAX_128 = defect("defect.ttl-max-128", "op=set refuses a ttl above 128")
+D_TTL_UNCHECKED = defect("defect.ttl-unchecked", "op=set takes any ttl (0, 256, ...)")
+
 #: Answer the IP list switch with the tables' spelling ``enbale`` (a NON-STRICT device).
 ENBALE_QUIRK = "quirk.enbale-typo"
 MODES = {"http": 3, "socks5": 2}
@@ -751,7 +770,9 @@ class RouterConfig:
         count = self.ports.port_count
         if index is None:
             ports = range(1, count + 1)
-        elif int(index) < count and base != "ports_rx_tx":
+        elif D_PARAM_INDEX_FROM_1 in self.quirks and 1 <= int(index) <= count and base != "ports_rx_tx":
+            ports = range(int(index), int(index) + 1)
+        elif D_PARAM_INDEX_FROM_1 not in self.quirks and int(index) < count and base != "ports_rx_tx":
             ports = range(int(index) + 1, int(index) + 2)
         else:
             return None
@@ -765,14 +786,20 @@ class RouterConfig:
         for name, raw in params.items():
             key = name.lower()
             value = raw.strip()
-            if key == "ttl" and value.isdigit() and 1 <= int(value) <= 255:
+            top = 128 if D_TTL_MAX_128 in self.quirks else 255
+            if (
+                key == "ttl"
+                and value.isdigit()
+                and (D_TTL_UNCHECKED in self.quirks or 1 <= int(value) <= top)
+            ):
                 accepted["ttl"] = int(value)
             elif key == "data_service_enable" and value in ("0", "1"):
                 accepted["data_service_enable"] = int(value)
             else:
                 return _answer(RouterCode.BAD_PARAMETER, f"cannot set {name[:40]} to that value")
         self.ttl = accepted.get("ttl", self.ttl)
-        self.data_service_enable = accepted.get("data_service_enable", self.data_service_enable)
+        if D_DATA_SERVICE_IGNORED not in self.quirks:
+            self.data_service_enable = accepted.get("data_service_enable", self.data_service_enable)
         return _answer(par_set=len(accepted))
 
     def redial(self, ports: str, mode: str | None, delay: str | None, now: float) -> Answer:
@@ -784,12 +811,22 @@ class RouterConfig:
             return _answer(RouterCode.BAD_PARAMETER, "mode must be 0 or 1")
         if delay not in (None, "") and not delay.isdigit():
             return _answer(RouterCode.BAD_PARAMETER, "delay must be a number of seconds")
-        flight = mode in (None, "", "0")
-        seconds = float(delay) if flight and delay else 0.0
+        if D_REDIAL_IGNORED in self.quirks:
+            return _answer()
+        flight = mode in ("0",) or (mode in (None, "") and D_REDIAL_DEFAULT_FAST not in self.quirks)
+        seconds = float(delay) if flight and delay and D_REDIAL_DELAY_IGNORED not in self.quirks else 0.0
         refused = [p for p in chosen if not self.ports.redial(p, 0 if flight else 1, seconds, now)]
         if refused:
             return _answer(RouterCode.REFUSED, f"ports not ready to redial: {_port_list(refused)}")
         return _answer()
+
+    def reregisters(self, mode: str | None) -> bool:
+        """Whether a redial with ``mode`` re-registers the SIM (flight mode: 0, the default)."""
+        if D_REDIAL_IGNORED in self.quirks:
+            return False
+        if mode == "1":
+            return D_REDIAL_FAST_REREGISTERS in self.quirks
+        return mode == "0" or D_REDIAL_DEFAULT_FAST not in self.quirks
 
 
 def _method(query: Mapping[str, str], method: str | None) -> str:
