@@ -91,7 +91,7 @@ def test_status_fanin_devices_push_dev_status_with_increasing_seq(tmp_path: Path
                 profile="status-fanin", out_dir=tmp_path / "fanin", users=3, spawn_rate=3, run_time=4,
                 targets=[rx.url],
                 profile_args={"period": 60, "time-scale": 60, "device-ports": 4, "device-slots": 1,
-                              "churn-interval": 30},
+                              "churn-interval": 30, "push-path": "/push/{device}?token=" + SECRET},
             )
         )  # fmt: skip
         assert result.exit_code == 0
@@ -106,6 +106,7 @@ def test_status_fanin_devices_push_dev_status_with_increasing_seq(tmp_path: Path
     stats = _stats(tmp_path / "fanin")
     assert int(stats[("POST", "dev-status")]["Request Count"]) == sum(len(s) for s in seqs.values())
     assert int(stats[("POST", "port-status")]["Request Count"]) > 0
+    assert _leaks(tmp_path / "fanin", SECRET) == []  # the push URL's token is in no output
 
 
 def test_dinstar_users_post_send_sms_with_digest_auth_to_the_dinstar_emulator(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from typing import Any
 
 from smsgw._data import load_dir
 from smsgw.load.capacity import Capacity, build_report, write_report
+from smsgw.redact import redact_text
 
 __all__ = ["PROFILES", "LoadOptions", "LoadResult", "run_load"]
 
@@ -277,7 +278,8 @@ def run_load(options: LoadOptions) -> LoadResult:
                 targets = [stack.enter_context(_receiver()).url]
                 run_info["target"] = "smsgw receive (started)"
             host = targets[0]
-        run_info.update({k: v for k, v in o.profile_args.items() if v not in (None, "")})
+        # URLs and paths may carry credentials (?token=...): the report shows them redacted
+        run_info.update({k: redact_text(str(v)) for k, v in o.profile_args.items() if v not in (None, "")})
         command = locust_command(o, locustfile, host, extra)
         if o.profile == "send-sms":
             command.append("DinstarSmsServer" if o.vendor == "dinstar" else "EjoinSmsServer")
