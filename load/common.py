@@ -15,7 +15,8 @@ Shapes live apart from user behaviour (one :class:`ProfileShape`, chosen with ``
   ``-u`` again until the duration.
 
 Every run is bounded: the shape stops at its duration (steady/spike: ``--run-time`` or
-``--duration``; step: ``steps * step_time``) or once ``--max-requests`` requests were made.
+``--duration``; step: ``steps * step_time``) or once ``--max-requests`` requests were made (the
+shape checks once a second, so a fast run overshoots by up to a second's worth of requests).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def _options(parser: Any) -> None:
         type=int,
         default=0,
         env_var="SMSGW_LOAD_MAX_REQUESTS",
-        help="Stop once this many requests were made (0: no limit).",
+        help="Stop once this many requests were made (checked each second; 0: no limit).",
     )
     group.add_argument("--percentile-window", type=int, default=0, env_var="SMSGW_LOAD_PERCENTILE_WINDOW",
                        help="Seconds of Locust's 'current' percentiles (0: 10, or half a step).")  # fmt: skip
