@@ -26,8 +26,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from queue import SimpleQueue
 
 from smsgw.receiver.store import MessageStore, PendingMessage
 
@@ -41,6 +42,54 @@ class StoreUnavailableError(Exception):
     """The batch holding this push could not be committed (disk full, I/O error, closed store)."""
 
 
+Done = Callable[[BaseException | None], None]
+
+
+class _CommitThread:
+    """One thread running the jobs it is handed (``COMMIT``, checkpoint) in order, each followed by
+    ``done(error)`` on the job's event loop.
+
+    What ``ThreadPoolExecutor(1)`` did, without its per-job ``Future`` (a ``Condition`` each), work
+    item, idle-semaphore check and done-callback chain (~30,000 fewer instructions per batch).
+    """
+
+    def __init__(self) -> None:
+        self._jobs: SimpleQueue[tuple[Callable[[], None], asyncio.AbstractEventLoop, Done] | None] = (
+            SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def submit(self, job: Callable[[], None], loop: asyncio.AbstractEventLoop, done: Done) -> None:
+        """Run ``job`` in the thread; raises :class:`RuntimeError` once stopped."""
+        if self._stopped:
+            raise RuntimeError("the commit thread is stopped")
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="receiver-commit", daemon=True)
+            self._thread.start()
+        self._jobs.put((job, loop, done))
+
+    def stop(self) -> None:
+        """Finish the jobs already handed over, then end the thread."""
+        self._stopped = True
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            job, loop, done = item
+            error: BaseException | None = None
+            try:
+                job()
+            except BaseException as exc:  # handed to the loop, which fails the batch
+                error = exc
+            try:
+                loop.call_soon_threadsafe(done, error)
+            except RuntimeError:
+                log.warning("receiver: event loop closed before a commit-thread job was handed back")
+
+
 class GroupCommitWriter:
     def __init__(self, store: MessageStore, on_commit: OnCommit, max_batch: int = 512) -> None:
         self.store = store
@@ -52,7 +101,7 @@ class GroupCommitWriter:
         self._checkpointing = False
         self._closed = False
         # One helper thread: every COMMIT with synchronous=FULL, and the WAL checkpoints.
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="receiver-commit")
+        self._thread = _CommitThread()
         self._commit_in_thread = store.synchronous == "full"
         self.batches = 0
         self.committed = 0
@@ -72,7 +121,7 @@ class GroupCommitWriter:
     def close(self) -> None:
         """Commit whatever is still queued (normally nothing: handlers await their commit)."""
         self._closed = True
-        self._executor.shutdown(wait=True)
+        self._thread.stop()
         if self._checkpointing:  # finished in the thread; its hand-back may never run now
             self._inflight = self._checkpointing = False
         while self._queue and not self._inflight:
@@ -105,18 +154,19 @@ class GroupCommitWriter:
                 continue
             self._inflight = True
             try:
-                commit = self._executor.submit(self.store.commit)
-            except RuntimeError as exc:  # executor shut down
+                self._thread.submit(
+                    self.store.commit, loop, functools.partial(self._committed, loop, batch, ids)
+                )
+            except RuntimeError as exc:  # thread stopped
                 self._inflight = False
                 self._finish(batch, ids, exc)
                 continue
-            commit.add_done_callback(functools.partial(_hand_back, loop, self._committed, batch, ids))
 
     def _committed(
-        self, loop: asyncio.AbstractEventLoop, batch: list[Item], ids: list[int], done: Future[None]
+        self, loop: asyncio.AbstractEventLoop, batch: list[Item], ids: list[int], error: BaseException | None
     ) -> None:
         self._inflight = False
-        self._finish(batch, ids, done.exception(), committed=True)
+        self._finish(batch, ids, error, committed=True)
         self._checkpoint(loop)
         self._schedule(loop)
 
@@ -134,13 +184,13 @@ class GroupCommitWriter:
             return
         self._inflight = self._checkpointing = True
         try:
-            job = self._executor.submit(self.store.checkpoint)
-        except RuntimeError:  # executor shut down
+            self._thread.submit(self.store.checkpoint, loop, functools.partial(self._checkpointed, loop))
+        except RuntimeError:  # thread stopped
             self._inflight = self._checkpointing = False
-            return
-        job.add_done_callback(functools.partial(_hand_back_checkpoint, loop, self._checkpointed))
 
-    def _checkpointed(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _checkpointed(self, loop: asyncio.AbstractEventLoop, error: BaseException | None) -> None:
+        if error is not None:
+            log.error("receiver: WAL checkpoint failed: %s", error)
         self._inflight = self._checkpointing = False
         self._schedule(loop)
 
@@ -166,31 +216,6 @@ class GroupCommitWriter:
             self.on_commit([p for p, _ in batch], ids)
         finally:
             _settle(batch, ids, None)
-
-
-def _hand_back(
-    loop: asyncio.AbstractEventLoop,
-    callback: Callable[[asyncio.AbstractEventLoop, list[Item], list[int], Future[None]], None],
-    batch: list[Item],
-    ids: list[int],
-    done: Future[None],
-) -> None:
-    """In the commit thread: continue on the loop (unless it is gone: nobody is waiting then)."""
-    try:
-        loop.call_soon_threadsafe(callback, loop, batch, ids, done)
-    except RuntimeError:
-        log.warning("receiver: event loop closed before %d committed messages were acknowledged", len(batch))
-
-
-def _hand_back_checkpoint(
-    loop: asyncio.AbstractEventLoop, callback: Callable[[asyncio.AbstractEventLoop], None], done: Future[None]
-) -> None:
-    if done.exception() is not None:
-        log.error("receiver: WAL checkpoint failed: %s", done.exception())
-    try:
-        loop.call_soon_threadsafe(callback, loop)
-    except RuntimeError:
-        return  # the loop is gone: nothing is waiting
 
 
 def _settle(batch: list[Item], ids: Sequence[int] | None, error: Exception | None) -> None:
