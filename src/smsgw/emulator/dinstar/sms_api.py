@@ -77,6 +77,9 @@ D_INCOMING_ID_IGNORED = defect(
 D_COUNTS_SWAPPED = defect(
     "defect.dinstar-read-unread-swapped", "query_incoming_sms swaps the read and unread counts"
 )
+D_STOP_IGNORED = defect(
+    "defect.dinstar-stop-sms-ignored", "stop_sms answers 200 but the task's waiting messages are still sent"
+)
 D_STOP_UNKNOWN_200 = defect(
     "defect.dinstar-stop-unknown-200", "stop_sms of an unknown task answers 200, not 404"
 )
@@ -119,6 +122,9 @@ D_DELIVER_REF_UNRELATED = defect(
 D_STOP_IGNORED = defect(
     "defect.dinstar-stop-ignored", "stop_sms answers 200 but the task's SMS are still sent"
 )
+D_SEND_PORT_SHIFTED = defect(
+    "defect.dinstar-send-port-shifted", "send_sms sends through the port after the listed one"
+)
 D_STOP_NO_ID_200 = defect("defect.dinstar-stop-without-task-id-200", "stop_sms without task_id answers 200")
 
 MAX_NUMBERS, MAX_TEXT_BYTES, MAX_QUERY_NUMBERS = 128, 1500, 32
@@ -159,6 +165,8 @@ def send_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
     allowed: tuple[int, ...] = ()
     if "port" in params:
         allowed = tuple(dict.fromkeys(dev.bank_port(p) for p in as_int_list(params["port"], "port", low=-1)))
+        if sw.on(D_SEND_PORT_SHIFTED):
+            allowed = tuple(p % dev.n_ports + 1 for p in allowed)
     split_as = "unicode" if sw.on(D_ENCODING_IGNORED) else encoding
     now = dev.clock.now()
     records: list[SmsRecord] = []
@@ -282,6 +290,8 @@ def stop_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
     task_id = as_int(params["task_id"], "task_id")
     if dev.switches.on(D_STOP_IGNORED):
         return dev.reply(200 if task_id in dev.board.tasks else 404)
+    if dev.switches.on(D_STOP_IGNORED) and task_id in dev.board.tasks:
+        return dev.reply(200)
     if not dev.board.stop(task_id) and not dev.switches.on(D_STOP_UNKNOWN_200):
         return dev.reply(404)
     return dev.reply(200)

@@ -1,0 +1,120 @@
+"""Fixtures of the Dinstar UC checks: what the device says about its ports, the port the suite sends
+from, fresh user ids, the push receiver wired to the device, and the run's one SMS exchange."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from dinstar.dinstar_support import INFO_TYPES, SMS_TEXT, entries
+from smsgw.client.dinstar import DinstarClient
+
+
+class UserIds:
+    """user_id values unique to this run and increasing ("it is recommended the user_id is an unique
+    value for each SMS ... generally it is changed in an increasing order", dinstar-uc-1.2 §27.2)."""
+
+    def __init__(self) -> None:
+        self._next = itertools.count((int(time.time()) % 100_000) * 10_000 + 1)
+
+    def __call__(self) -> int:
+        return next(self._next)
+
+
+@pytest.fixture(scope="session")
+def new_user_id() -> UserIds:
+    return UserIds()
+
+
+@pytest.fixture(scope="session")
+def port_table(dinstar: DinstarClient) -> list[dict[str, Any]]:
+    """get_port_info of every port with the core info types (empty when unreadable: the get_port_info
+    checks report that; the others fall back to port 0)."""
+    return entries(dinstar.get_port_info(list(INFO_TYPES)), "info")
+
+
+@pytest.fixture(scope="session")
+def registered_ports(port_table: list[dict[str, Any]]) -> list[int]:
+    return [e["port"] for e in port_table if e.get("reg") == "REGISTER_OK" and isinstance(e.get("port"), int)]
+
+
+@pytest.fixture(scope="session")
+def sending_port(port_table: list[dict[str, Any]], phone_numbers: tuple[str, ...]) -> int:
+    """A registered port whose SIM is not one of the recipients (its SMS go out, not to itself)."""
+    for entry in port_table:
+        ok = entry.get("reg") == "REGISTER_OK" and entry.get("number") not in phone_numbers
+        if ok and isinstance(entry.get("port"), int):
+            return int(entry["port"])
+    return 0
+
+
+@pytest.fixture(scope="session")
+def own_ports(port_table: list[dict[str, Any]], phone_numbers: tuple[str, ...]) -> dict[str, int]:
+    """Recipient number -> the port of this device whose SIM has it (the user's numbers may be the
+    device's own SIMs: then the SMS the suite sends come back as incoming SMS)."""
+    return {
+        e["number"]: e["port"]
+        for e in port_table
+        if e.get("number") in phone_numbers and isinstance(e.get("port"), int)
+    }
+
+
+@pytest.fixture(scope="session")
+def pushes(receiver: Any, conformance: Any, dinstar: DinstarClient) -> Any:
+    """The push receiver, with the device pushing to it.
+
+    A Dinstar gateway's push URL is device configuration (web UI, dinstar-uc-1.2 §17), not an API
+    call: on a real device set it to the receiver's URL (``--callback-url``) before the run.  When the
+    target is this project's emulator, the suite sets it through the emulator's control API."""
+    try:
+        resp = httpx.post(
+            f"{conformance.target}/_emu/config",
+            json={"push_url": receiver.push_url()},
+            timeout=conformance.timeout,
+            verify=False,  # noqa: S501 - the emulator's own loopback certificate
+        )
+        if resp.status_code == 200:
+            return receiver
+    except httpx.HTTPError:
+        pass
+    return receiver
+
+
+@pytest.fixture(scope="session")
+def sms_exchange(  # noqa: PLR0917 - pytest passes fixtures by name
+    request: pytest.FixtureRequest,
+    conformance: Any,
+    dinstar: DinstarClient,
+    timers: Any,
+    new_user_id: UserIds,
+    sending_port: int,
+    phone_numbers: tuple[str, ...],
+    own_ports: dict[str, int],
+) -> Any:
+    """The run's one SMS exchange (sms_exchange.py): four send_sms tasks to the user's numbers from
+    the sending port, their results and delivery statuses; pushes too when a receiver is given."""
+    if not conformance.allow_destructive:
+        pytest.skip("the SMS exchange sends SMS (destructive): --allow-destructive")
+    try:
+        receiver = request.getfixturevalue("pushes")
+    except pytest.skip.Exception:
+        receiver = None
+    from dinstar.sms_exchange import run_exchange
+
+    return run_exchange(
+        dinstar, receiver, timers, new_user_id, sending_port, phone_numbers, own_ports, SMS_TEXT
+    )
+
+
+@pytest.fixture
+def sms_tasks(dinstar: DinstarClient) -> Iterator[list[int]]:
+    """task_ids a check submitted: stopped again when the check ends (nothing left in the queue)."""
+    tasks: list[int] = []
+    yield tasks
+    for task_id in tasks:
+        dinstar.stop_sms(task_id)
