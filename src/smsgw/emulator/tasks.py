@@ -56,6 +56,21 @@ UNKNOWN_TID = STATUS_TEXT[11]
 MMS_MAX_ATTACHMENTS = 5
 MMS_MAX_BYTES = 100 * 1024
 MMS_TYPES = frozenset({"jpg", "gif", "txt", "mp3"})
+D_MMS_REFUSED = defect("defect.mms-refused", 'an MMS task (smstype 1 or 2) is answered "15 Invalid CMD"')
+D_MMS_TITLE_REQUIRED = defect("defect.mms-title-required", 'an MMS with an empty smstitle is answered "17"')
+D_MMS_TITLE_ARRAY_UNCHECKED = defect(
+    "defect.mms-title-array-unchecked", "smstype 2 without to_title_array is sent to the to numbers"
+)
+D_MMS_MAX_10 = defect("defect.mms-max-10-attachments", "an MMS may carry up to 10 attachments")
+D_MMS_SIZE_UNCHECKED = defect("defect.mms-size-unchecked", "MMS attachments over 100K in total are accepted")
+D_MMS_19_AS_8 = defect("defect.mms-19-as-8", 'an MMS without attachment or text is answered "8 SMS expected"')
+D_MMS_ANY_TYPE = defect("defect.mms-any-attachment-type", "MMS attachments of any file type are accepted")
+D_MMS_FORMAT_LAX = defect(
+    "defect.mms-attachment-format-lax", "an MMS attachment without its type is taken as txt"
+)
+D_SMS_ATTACHMENTS_CHECKED = defect(
+    "defect.sms-attachments-checked", "the attachments of an SMS (smstype 0) are checked like an MMS's"
+)
 
 D_DUPLICATE_TID = defect("defect.duplicate-tid-accepted", "a tid the device already holds is accepted (0 OK)")
 D_PAUSE_IGNORED = defect("defect.pause-ignored", "pause answers 0 OK but the task keeps sending")
@@ -345,6 +360,10 @@ class TaskBoard:
                     base64.b64decode(sms, validate=True)
                 except (binascii.Error, ValueError):
                     return tid, STATUS_TEXT[8]
+            if self.switches.on(D_SMS_ATTACHMENTS_CHECKED) and spec.get("attachments"):
+                status = self._check_mms(spec, 1, sms)
+                if status:
+                    return tid, STATUS_TEXT[status]
         else:
             status = self._check_mms(spec, smstype, sms)
             if status:
@@ -420,9 +439,13 @@ class TaskBoard:
             self._sendable_version = self.bank.version
         return self._sendable
 
-    @staticmethod
-    def _check_mms(spec: dict[str, Any], smstype: int, sms: str) -> int:
-        if smstype == 2:
+    def _check_mms(self, spec: dict[str, Any], smstype: int, sms: str) -> int:
+        sw = self.switches
+        if sw.on(D_MMS_REFUSED):
+            return 15
+        if sw.on(D_MMS_TITLE_REQUIRED) and not spec.get("smstitle"):
+            return 17
+        if smstype == 2 and not sw.on(D_MMS_TITLE_ARRAY_UNCHECKED):
             pairs = spec.get("to_title_array")
             if not isinstance(pairs, list) or not pairs:
                 return 17
@@ -432,15 +455,25 @@ class TaskBoard:
         attachments = spec.get("attachments", "")
         if not isinstance(attachments, str):
             return 19
+        if sw.on(D_MMS_FORMAT_LAX) or sw.on(D_MMS_ANY_TYPE):
+            items = [a.strip() for a in attachments.split(";") if a.strip()]
+            if sw.on(D_MMS_FORMAT_LAX):
+                items = [a if " " in a else f"txt {a}" for a in items]
+            if sw.on(D_MMS_ANY_TYPE):
+                items = [
+                    a if a.partition(" ")[0].lower() in MMS_TYPES else "txt " + a.partition(" ")[2]
+                    for a in items
+                ]
+            attachments = ";".join(items)
         try:
             count, size = parse_attachments(attachments)
         except ValueError:
             return 19
         if count == 0 and not sms:
-            return 19
-        if count > MMS_MAX_ATTACHMENTS:
+            return 8 if sw.on(D_MMS_19_AS_8) else 19
+        if count > (10 if sw.on(D_MMS_MAX_10) else MMS_MAX_ATTACHMENTS):
             return 18
-        if size > MMS_MAX_BYTES:
+        if size > MMS_MAX_BYTES and not sw.on(D_MMS_SIZE_UNCHECKED):
             return 20
         return 0
 
