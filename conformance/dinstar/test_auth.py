@@ -81,13 +81,18 @@ def test_wrong_password_is_refused(check, dinstar, conformance):
 @pytest.mark.requirement("DS-AUTH-BASIC")
 def test_basic_authentication_is_accepted(check, dinstar, conformance):
     """§27.6: ``--anyauth`` / ``CURLAUTH_ANY`` lets the client use whichever scheme the gateway offers,
-    basic included (MAY). A basic-authenticated request must either succeed or be challenged (401)."""
+    basic included (MAY). A basic-authenticated request must either succeed or be challenged (401);
+    where basic is accepted, a wrong basic password is not."""
     with _client(conformance, dinstar, "basic") as basic:
         resp = basic.query_sms_in_queue()
     if resp.status == 401:
         check.info("basic authentication not offered (digest only)")
         return
     check.expect(resp.status == 200 and error_code(resp) == 200, f"basic authentication: {describe(resp)}")
+    with _client(conformance, dinstar, "basic", "smsgw-not-the-password") as wrong:
+        refused = wrong.query_sms_in_queue()
+    check.expect(refused.status == 401, f"basic authentication with a wrong password: {describe(refused)}")
+    dinstar.query_sms_in_queue()  # a successful login ends the failure streak
 
 
 @pytest.mark.requirement("DS-AUTH-STK-PATHS")

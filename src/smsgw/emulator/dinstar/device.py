@@ -49,6 +49,9 @@ D_PORTS_ONE_BASED = defect(
 )
 D_PUSH_SN_MISSING = defect("defect.dinstar-push-sn-missing", "pushes lack the sn field")
 D_SN_MISSING = defect("defect.dinstar-sn-missing", "API answers lack the sn field")
+D_API_DISABLED = defect(
+    "defect.dinstar-api-disabled", "the new-version API is off: /api/* answers the web UI's HTML 404 page"
+)
 Q_HTTP_STATUS_IS_CODE = quirk(
     "quirk.dinstar-http-status-is-error-code",
     "answers carry the error_code as the HTTP status too (202, 400, 413...)",
@@ -191,6 +194,8 @@ class DinstarDevice:
                 return self._finish(
                     DinstarResponse(401, body, JSON_CT, headers=(("WWW-Authenticate", outcome.challenge),))
                 )
+        if self.switches.on(D_API_DISABLED) and request.path.startswith("/api/"):
+            return self._finish(Response(404, b"<html><body>Not Found</body></html>", "text/html"))
         try:
             params = self._params(request)
             response = handler(self, params, request)
