@@ -1,0 +1,120 @@
+"""Transport: how requests reach the goip_* API (gateway-2.4 §1, §6.3.1.2, §5.1.2, §9.1.2; router-2.2
+§1, §5.3.1.2; simple-v2 §1.3.1.2).
+
+The checks use requests without effect on the device: goip_remove_sms of a task id the device does
+not hold, goip_get_tasks of port 1 and the statistics queries. (That pushes are requests the
+device initiates is read from the status feed, in test_status_notification.py.)
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from smsgw.client import EjoinClient
+
+API_VERSION = "1.1"
+
+
+def _unheld_tid() -> int:
+    """A task id no device holds: far above the ids the suite's SMS checks use."""
+    return 900_000_000 + int(time.time()) % 1_000_000
+
+
+def _refused_as_user(resp: Any) -> bool:
+    data = resp.data if isinstance(resp.data, dict) else {}
+    return resp.status in (401, 403) or "user" in str(data.get("reason", "")).lower()
+
+
+def _answer(resp: Any) -> str:
+    return f"HTTP {resp.status} {resp.json_error or resp.text[:160]}"
+
+
+@pytest.mark.requirement("EJ-HTTP-POST-JSON-BODY")
+def test_post_bodies_are_json(check, ejoin, conformance):
+    """gateway-2.4 §1: "This SMS API is still base on HTTP, and add POST request support, it provide
+    multitask and status report by JSON array."
+
+    A JSON body (goip_remove_sms {"tids": [...]}) must be read and answered in JSON; a body that is
+    not JSON must be refused as a bad request, not crash the device (HTTP 5xx)."""
+    resp = ejoin.remove_sms([_unheld_tid()])
+    check.expect(
+        resp.status == 200 and isinstance(resp.data, dict) and isinstance(resp.data.get("code"), int),
+        f"goip_remove_sms with a JSON body: {_answer(resp)}",
+    )
+    bad = ejoin.request(
+        "POST",
+        "goip_remove_sms.html",
+        params={"username": conformance.username, "password": conformance.password.reveal()},
+        content="tids=1",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    code = bad.data.get("code") if isinstance(bad.data, dict) else None
+    check.expect(
+        bad.status < 500 and (bad.status >= 400 or code not in (0, 200)),
+        f"a body that is not JSON answered {_answer(bad)}",
+    )
+
+
+@pytest.mark.requirement("EJ-HTTP-POST-PARAMS-IN-QUERY")
+def test_post_credentials_in_the_query_are_accepted(check, ejoin):
+    """gateway-2.4 §6.4.5-§6.4.8: every POST example sends "goip_post_sms.html?username=root&
+    password=root" with the JSON body (erratum E-EJ-POSTSMS-AUTH-IN-BODY: the query is normative)."""
+    resp = ejoin.remove_sms([_unheld_tid()])  # the client's default: credentials in the query
+    check.expect(
+        resp.status < 500 and not _refused_as_user(resp), f"credentials in the query refused: {_answer(resp)}"
+    )
+
+
+@pytest.mark.requirement("EJ-HTTP-POST-PARAMS-IN-BODY")
+def test_post_credentials_in_the_body_are_accepted(check, ejoin, conformance):
+    """gateway-2.4 §6.3.1.2: "All URL parameters only appear in the GET request. For POST, it will
+    appear in the JSON attribute of the body segment."
+
+    goip_remove_sms with username and password as attributes of the JSON body, none in the URL."""
+    with EjoinClient(
+        conformance.target,
+        conformance.username,
+        conformance.password.reveal(),
+        timeout=conformance.timeout,
+        post_credentials="body",
+    ) as body_auth:
+        body_auth.listeners += ejoin.listeners  # its exchanges become evidence too
+        resp = body_auth.remove_sms([_unheld_tid()])
+    check.expect(
+        resp.status < 500 and not _refused_as_user(resp),
+        f"credentials in the JSON body refused: {_answer(resp)}",
+    )
+
+
+@pytest.mark.requirement("EJ-HTTP-VERSION-PARAM-DEFAULT")
+def test_version_may_be_left_out_where_it_defaults(check, ejoin):
+    """gateway-2.4 §9.1.2 (also §6.3.1.2, §10.1.2, §12.1.2): "version | API version | 1.0 | N | 1.0
+    :Compatible with previous API 1.1 :Support for the description of this document".
+
+    goip_get_sms_stat (or goip_get_call_stat) without version must be answered, not refused."""
+    for endpoint in ("goip_get_sms_stat.html", "goip_get_call_stat.html"):
+        resp = ejoin.get(endpoint, ports="1")
+        if resp.status == 404:
+            continue
+        data = resp.data if isinstance(resp.data, dict) else {}
+        check.expect(
+            resp.status == 200 and data.get("code") == 200,
+            f"{endpoint} without version: {_answer(resp)}",
+        )
+        return
+    check.skip("the device has neither statistics endpoint (the ones whose version defaults to 1.0)")
+
+
+@pytest.mark.requirement("EJ-HTTP-VERSION-PARAM-1-1")
+def test_version_1_1_is_accepted(check, ejoin):
+    """gateway-2.4 §6.3.6.2 (also §5.1.2, §6.3.3.2-§6.3.5.2): "Version | API version | 1.1 | Y | This
+    document describes specification support only".
+
+    goip_get_tasks with version=1.1 (port 1, no task needed) must be answered with code 200."""
+    resp = ejoin.get_tasks(1, pos=0, num=1)
+    data = resp.data if isinstance(resp.data, dict) else {}
+    code = data.get("code", data.get("code "))
+    check.expect(resp.status == 200 and code == 200, f"goip_get_tasks version={API_VERSION}: {_answer(resp)}")
