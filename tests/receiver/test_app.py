@@ -260,3 +260,32 @@ def test_api_time_range_takes_epoch_seconds_or_iso_8601(rx: RunningReceiver) -> 
     assert count(since=str(stored.received_at + 1)) == 0
     assert count(until="2000-01-01T00:00:00") == 0
     assert httpx.get(rx.url + "/_api/messages", params={"since": "yesterday"}, timeout=10).status_code == 400
+
+
+def test_benchmark_dev_status_grades_over_http_equal_the_registry_grades(tmp_path: Path) -> None:
+    """The 7.8 KB dev-status of the benchmark, as PASS, NON-STRICT (errata ids) and FAIL (error text):
+    what the receiver stores after the ack equals :meth:`SchemaRegistry.grade` of the same document."""
+    from smsgw.receiver.samples import dev_status
+    from smsgw.spec.registry import default_registry
+
+    registry = default_registry()
+    normative = dev_status(ports=32)
+    example = dev_status(ports=32)
+    example["max-slot"] = int(example.pop("max-slots"))
+    broken = dev_status(ports=32)
+    broken["status"][3]["imei"] = "not-an-imei"
+    expected_verdicts = (Verdict.PASS, Verdict.NON_STRICT, Verdict.FAIL)
+    with start_receiver(tmp_path / "g.db", registry=registry) as running:
+        for document, verdict in zip((normative, example, broken), expected_verdicts, strict=True):
+            body = orjson.dumps(document)
+            assert len(body) > 7000
+            response = post(running, body)
+            assert response.status_code == 200
+            stored = next(m for m in running.messages() if m.id == response.json()["id"])
+            grade = registry.grade("ejoin/dev-status.push", document)
+            assert stored.verdict is grade.verdict
+            assert (stored.errata, stored.errors) == (grade.errata, grade.errors)
+            assert stored.verdict is verdict
+            assert stored.body == body
+    assert "E-EJ-DEVSTATUS-MAXSLOT-KEY" in registry.grade("ejoin/dev-status.push", example).errata
+    assert any("$.status[3].imei" in e for e in registry.grade("ejoin/dev-status.push", broken).errors)
