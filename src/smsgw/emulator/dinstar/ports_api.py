@@ -56,6 +56,12 @@ D_REGISTER_SEQ_STUCK = defect("defect.dinstar-register-sequence-stuck", "registe
 D_INFO_TYPE_IGNORED = defect(
     "defect.dinstar-info-type-ignored", "get_port_info answers only the port, whatever info_type asks"
 )
+D_CALL_FORWARD_NOT_READ = defect(
+    "defect.dinstar-call-forward-not-read", "get_port_info CallForward stays empty after CheckCallForward"
+)
+D_USSD_REPLY_LOST = defect(
+    "defect.dinstar-ussd-reply-lost", "query_ussd_reply answers an empty text although the reply arrived"
+)
 D_SET_PORT_NO_400 = defect(
     "defect.dinstar-set-port-unknown-action-200", "set_port_info answers 200 to an unknown action"
 )
@@ -145,7 +151,10 @@ def port_info(dev: DinstarDevice, port: int, types: list[str]) -> dict[str, Any]
     }
     for kind in types:
         if kind == "CallForward":
-            info["CallForwarding"] = dict(dev.call_forward_checked.get(port, {}))
+            checked = (
+                {} if dev.switches.on(D_CALL_FORWARD_NOT_READ) else dev.call_forward_checked.get(port, {})
+            )
+            info["CallForwarding"] = dict(checked)
             continue
         info[EXAMPLE_KEYS.get(kind, kind) if example else kind] = values[kind]
     return info
@@ -365,7 +374,8 @@ def _ussd_reply(dev: DinstarDevice, port: int, code: str) -> str:
 
 def query_ussd_reply(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
     ports = _ports(dev, params, required=True)
-    reply = [{"port": dev.api_port(p), "text": dev.ussd_replies.get(p, "")} for p in ports]
+    lost = dev.switches.on(D_USSD_REPLY_LOST)
+    reply = [{"port": dev.api_port(p), "text": "" if lost else dev.ussd_replies.get(p, "")} for p in ports]
     return dev.reply(200, reply=reply)
 
 

@@ -77,9 +77,6 @@ D_INCOMING_ID_IGNORED = defect(
 D_COUNTS_SWAPPED = defect(
     "defect.dinstar-read-unread-swapped", "query_incoming_sms swaps the read and unread counts"
 )
-D_STOP_IGNORED = defect(
-    "defect.dinstar-stop-sms-ignored", "stop_sms answers 200 but the task's waiting messages are still sent"
-)
 D_STOP_UNKNOWN_200 = defect(
     "defect.dinstar-stop-unknown-200", "stop_sms of an unknown task answers 200, not 404"
 )
@@ -290,8 +287,6 @@ def stop_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
     task_id = as_int(params["task_id"], "task_id")
     if dev.switches.on(D_STOP_IGNORED):
         return dev.reply(200 if task_id in dev.board.tasks else 404)
-    if dev.switches.on(D_STOP_IGNORED) and task_id in dev.board.tasks:
-        return dev.reply(200)
     if not dev.board.stop(task_id) and not dev.switches.on(D_STOP_UNKNOWN_200):
         return dev.reply(404)
     return dev.reply(200)
