@@ -199,3 +199,11 @@ def test_incoming_sms_malformed_queries_are_other_errors(device: DinstarDevice) 
     assert api(device, "query_incoming_sms", query="flag=new")["error_code"] == 500
     assert api(device, "query_incoming_sms", query="incoming_sms_id=-4")["error_code"] == 500
     check("dinstar/query_incoming_sms.query", {"flag": "all", "incoming_sms_id": "3", "port": "1,2"})
+
+
+def test_integral_json_numbers_and_64_bit_user_ids_are_accepted(device: DinstarDevice) -> None:
+    big = 2**62 + 3
+    body = {"text": "x", "param": [{"number": "10086", "user_id": big}], "port": [1.0]}
+    assert api(device, "send_sms", body)["error_code"] == 202
+    assert [r["user_id"] for r in api(device, "query_sms_result", {"user_id": [big]})["result"]] == [big]
+    assert api(device, "send_sms", {**body, "port": [1.5]})["error_code"] == 400

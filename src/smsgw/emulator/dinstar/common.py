@@ -41,12 +41,14 @@ def parse_time(value: Any, key: str) -> float:
 
 
 def as_int(value: Any, key: str, *, low: int = 0, high: int = MAX_INT) -> int:
-    """An integer from JSON or from a query string."""
+    """An integer from JSON (``3`` or ``3.0``: JSON has one number type) or from a query string."""
     if isinstance(value, bool):
         raise BadRequest(f"{key} must be an integer")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        value = int(value)
     if isinstance(value, str):
         text = value.strip()
-        if not text or not text.lstrip("-").isdigit() or len(text) > 12:
+        if not text or not text.lstrip("-").isdigit() or len(text) > 20:
             raise BadRequest(f"{key} must be an integer")
         value = int(text)
     if not isinstance(value, int):

@@ -125,6 +125,8 @@ D_SEND_PORT_SHIFTED = defect(
 D_STOP_NO_ID_200 = defect("defect.dinstar-stop-without-task-id-200", "stop_sms without task_id answers 200")
 
 MAX_NUMBERS, MAX_TEXT_BYTES, MAX_QUERY_NUMBERS = 128, 1500, 32
+#: user_id is "an integer greater than or equal to 0" (§2.2): any 64-bit one
+MAX_USER_ID = 2**63 - 1
 #: answers list at most this many received SMS; the client pages with incoming_sms_id (§6.5)
 INCOMING_PAGE = 100
 _PARAM = re.compile("#param#")
@@ -178,7 +180,7 @@ def send_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
             raise BadRequest("text_param must be an array of strings")
         user_id = entry.get("user_id")
         if user_id is not None:
-            user_id = as_int(user_id, "user_id")
+            user_id = as_int(user_id, "user_id", high=MAX_USER_ID)
         body = text if sw.on(D_PARAM_LITERAL) else substitute(text, values)
         segments = split(body, split_as, udh=not sw.on(D_SEGMENTS_MISCOUNTED))
         records.append(SmsRecord(0, number, body, segments, user_id, report, allowed, now))
@@ -241,7 +243,9 @@ def result_entry(dev: DinstarDevice, record: SmsRecord) -> dict[str, Any]:
 
 def query_sms_result(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
     keep = _filters(dev, params)
-    user_ids = set(as_int_list(params["user_id"], "user_id")) if "user_id" in params else None
+    user_ids = (
+        set(as_int_list(params["user_id"], "user_id", high=MAX_USER_ID)) if "user_id" in params else None
+    )
     if dev.switches.on(D_FILTERS_IGNORED):
         user_ids = None
     filters = ("number", "port", "user_id", "time_after", "time_before")
