@@ -10,7 +10,7 @@ numbers (``--phone-number``; on the embedded emulator, the device's own SIMs):
   received SMS or report arrives before it).
 
 The request also sets the device's report settings (gateway-2.4 §6.3.1.3, first table): ``sr_url``
-and ``sms_url`` to the push receiver, ``sr_cnt`` 1 (every result is reported at once), ``sms_cnt``
+and ``sms_url`` to the push receiver, ``sr_cnt`` "1" (every result is reported at once), ``sms_cnt``
 2 with ``sms_prd`` 1 (the recv-sms mechanism: "this parameter must be set to a value greater than
 1").  When the exchange is over they are written back: ``sms_url`` to what goip_send_cmd read
 before, the others to the documents' defaults (``sr_url`` cannot be read back, so it stays).
@@ -169,7 +169,7 @@ def run_exchange(  # noqa: PLR0917 - the fixtures it needs
             list(exchange.tasks),
             sr_url=receiver.push_url("sr"),
             sms_url=receiver.push_url("sms"),
-            sr_cnt=1,
+            sr_cnt="1",  # typed string by the table (E-EJ-SENDSMS-SRCNT-INT: numbers tolerated)
             sms_cnt=2,
             sms_prd=1,
         )

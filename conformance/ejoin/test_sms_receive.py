@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from ejoin_support import json_media_type, port_number
@@ -242,3 +243,16 @@ def test_recv_sms_of_local_cards_says_sim_src_0(check, sms_exchange):
             check.non_strict("recv-sms without sim_src", errata=["E-EJ-RECVSMS-SIMSRC"])
         else:
             check.expect(sim_src == 0 and sim_src.__class__ is int, f"sim_src {sim_src!r} of local cards")
+
+
+@pytest.mark.requirement("EJ-RECV-VERSION-PARAM")
+def test_recv_sms_url_carries_version_1_1(check, sms_exchange):
+    """gateway-2.4 §7.2.2: "version | API version | 1.1 | Y | This document describes specification
+    support only"."""
+    exchange = sms_exchange
+    _looped(check, exchange)
+    if not exchange.received:
+        check.fail("no recv-sms push")
+    for push in exchange.received[:4]:
+        version = parse_qs(push.query or "").get("version")
+        check.expect(version == ["1.1"], f"recv-sms URL query {push.query!r}")

@@ -237,3 +237,50 @@ def test_task_answered_nonzero_is_not_queued(check, ejoin, sms_tasks, timers):
         queue is not None and bad["tid"] not in queue,
         f"tid {bad['tid']}, answered {got[1]!r}, is listed by goip_get_tasks: {queue!r}",
     )
+
+
+@pytest.mark.requirement("EJ-SMS-SEND-GET-OR-POST")
+def test_get_form_of_the_previous_api_is_accepted(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.2: "Server can send SMS by GET/POST request. GET request use API specified in
+    'Ejoin http SMS sending API' document."
+
+    Sends one task as GET query parameters (tid, to, sms, from): the device must take it (HTTP
+    200; when the answer is JSON, code 200 and the task's status 0).
+    """
+    task = sms_tasks.task()
+    resp = ejoin.get("goip_post_sms.html", **{k: str(v) for k, v in task.items()})
+    data = resp.data if isinstance(resp.data, dict) else None
+    taken = data is None or (data.get("code") == 200 and _accepted(resp))
+    check.expect(
+        resp.status == 200 and taken, f"GET goip_post_sms answered HTTP {resp.status} {resp.text[:200]!r}"
+    )
+
+
+@pytest.mark.requirement("EJ-SMS-SEND-POST-LONG-OR-MANY")
+def test_post_carries_an_sms_longer_than_300_characters(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.2: "POST request can be used to send long SMS(more that 300 characters) or send
+    more that one SMS in a request message."
+
+    Submits one task whose text has 320 characters: it must be answered 0 OK.
+    """
+    task = sms_tasks.task()
+    task["sms"] = (task["sms"] + " ") * (320 // (len(task["sms"]) + 1) + 1)
+    resp = ejoin.post_sms([task])
+    check.expect(_accepted(resp), f"a {len(task['sms'])}-character SMS was answered {resp.text[:200]!r}")
+
+
+@pytest.mark.requirement("EJ-SMS-SEND-SMSTYPE")
+def test_smstype_0_is_an_sms_and_an_unknown_type_is_refused(check, ejoin, sms_tasks):
+    """gateway-2.4 §6.3.1.3: "smstype | Int | SMS type 0: SMS, 1: MMS, 2: MMS with multiple numbers
+    and multiple subject | 0"; §6.3.1.4: "If task status ID not equal to 0, then means this task not
+    received by device."
+
+    Submits a task with smstype 0 (taken, 0 OK) and one with smstype 9 (no such type: refused).
+    """
+    sms, unknown = sms_tasks.task(smstype=0), sms_tasks.task(smstype=9)
+    resp = ejoin.post_sms([sms, unknown])
+    got = [s.get("status") for s in _statuses(resp)]
+    check.expect(
+        len(got) == 2 and status_code(got[0]) == 0 and status_code(got[1]) not in (0, None),
+        f"statuses {got!r} for smstype 0 and smstype 9 (want 0, then non-zero)",
+    )

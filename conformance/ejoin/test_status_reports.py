@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from ejoin_support import json_media_type, port_number
@@ -48,6 +49,7 @@ def _entries(exchange: Any, task: dict[str, Any]) -> list[dict[str, Any]]:
     "EJ-SR-TID-MATCHES-TASK",
     "EJ-SR-COUNTERS-REQUIRED",
     "EJ-SMS-SEND-TID-CORRELATES",
+    "EJ-SR-VERSION-PARAM",
 )
 def test_task_results_are_posted_as_status_reports(check, sms_exchange):
     """gateway-2.4 §6.2.2: "device will send POST request to report one or more task execute
@@ -55,7 +57,8 @@ def test_task_results_are_posted_as_status_reports(check, sms_exchange):
     report. Parameter "Content-Type" in HTTP head should set to "application/json;charset=utf-8"",
     "type ... Y (status-report)", "rpt_num | string | Report num", "rpts | Array | Detail status
     report", "tid | Int | related task ID", "sending/sent/failed/unsent | Int ... | Y"; Tips 1:
-    "tid related to the task ID in the send-sms message."
+    "tid related to the task ID in the send-sms message."; §6.3.2.2: "Version | API version | 1.1 |
+    Y".
 
     The exchange's request named sr_url: every task's results must be POSTed there.
     """
@@ -80,6 +83,10 @@ def test_task_results_are_posted_as_status_reports(check, sms_exchange):
         return
     for push in pushes[:6]:
         check.attach_push("status-report", push.body)
+        version = parse_qs(push.query or "").get("version")
+        check.expect(
+            version == ["1.1"], f"status-report URL query {push.query!r}", requirement="EJ-SR-VERSION-PARAM"
+        )
         data = push.parsed if isinstance(push.parsed, dict) else {}
         check.schema(SR_PUSH, push.parsed, requirement="EJ-SR-SCHEMA")
         check.expect(
@@ -236,4 +243,27 @@ def test_success_details_only_when_asked(check, sms_exchange):
         exchange.started - UTC_TOLERANCE <= record[3] <= now + UTC_TOLERANCE,
         f"sdr time {record[3]} is {record[3] - now:+.0f} s from UTC now",
         requirement="EJ-SR-TIMESTAMP-UTC",
+    )
+
+
+@pytest.mark.requirement("EJ-SR-CNT-NUMBER-OR-STRING", "EJ-SR-BATCH-COUNT-FLUSH")
+def test_sr_cnt_1_as_a_string_reports_every_result_at_once(check, sms_exchange):
+    """gateway-2.4 §6.3.1.3: "sr_cnt | string | Max num of SMS result can keep in cache. | 100 | N |
+    1. The buffer number reaches this value,the buffered report is sent immediately, and the timer
+    is reset."
+
+    The exchange's request set sr_cnt "1" (a decimal string, as the table types it) and its four
+    results come one after the other from one port: each must be pushed alone, at once.
+    """
+    exchange = sms_exchange
+    _usable(check, exchange)
+    tids = {t["tid"] for t in exchange.tasks}
+    sizes = []
+    for push in exchange.reports:
+        rpts = push.parsed.get("rpts") if isinstance(push.parsed, dict) else None
+        if isinstance(rpts, list) and any(isinstance(e, dict) and e.get("tid") in tids for e in rpts):
+            sizes.append(len(rpts))
+    check.expect(
+        bool(sizes) and all(n == 1 for n in sizes),
+        f'reports per status-report push: {sizes} (sr_cnt "1": one each)',
     )

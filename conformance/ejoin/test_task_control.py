@@ -423,3 +423,20 @@ def test_get_tasks_lists_waiting_tasks_as_submitted(check, ejoin, sms_tasks, tim
         f"the first of the check's tasks listed is {earliest}, submitted first {mine[0]}",
         requirement="EJ-TASK-QUERY-POS-REQUIRED",
     )
+
+
+@pytest.mark.requirement("EJ-TASK-PAUSE-ONLY-WAITING")
+def test_a_task_already_sent_cannot_be_paused(check, ejoin, sms_exchange):
+    """gateway-2.4 §6.2.4: "When a SMS task is still waiting to be sent in the send queue, one or
+    more SMS can be paused."; §6.3.3: "If task status ID not equal to 0, then means this task not
+    received by device."
+
+    Pauses the run's SMS exchange's last task, whose SMS were all sent and reported: its result
+    must not be 0 OK.
+    """
+    exchange = sms_exchange
+    tid = exchange.single["tid"]
+    if not exchange.accepted or not exchange.done(exchange.single):
+        check.skip(f"the exchange's task {tid} was not reported finished")
+    got = _results(ejoin.pause_sms([tid])).get(tid)
+    check.expect(status_code(got) not in (0, None), f"pause of tid {tid}, already sent, answered {got!r}")

@@ -238,3 +238,57 @@ SIMPLE_CASES: dict[str, Callable[[dict[str, Any]], bool]] = {
 def test_simple_v2_defects(make_device: Callable[..., Device], clock: VirtualClock, defect: str) -> None:
     assert not SIMPLE_CASES[defect](_simple_v2(make_device, clock))
     assert SIMPLE_CASES[defect](_simple_v2(make_device, clock, defect))
+
+
+def test_status_report_and_recv_sms_urls_carry_version_1_1(
+    make_device: Callable[..., Device], clock: VirtualClock
+) -> None:
+    o = _exchange(make_device, clock)
+    assert all(p.url.endswith("?version=1.1") for p in o["reports"] + o["received"])
+    o = _exchange(make_device, clock, "defect.push-version-missing")
+    assert not any("version" in p.url for p in o["reports"] + o["received"])
+
+
+def test_sr_cnt_string_ignored_defect_batches_the_reports(
+    make_device: Callable[..., Device], clock: VirtualClock
+) -> None:
+    def sizes(*switches: str) -> list[int]:
+        device = make_device(switches=switches)
+        tasks = [{**TASK, "tid": tid} for tid in (1, 2, 3)]
+        _post(device, {"tasks": tasks, "sr_url": "http://127.0.0.1:9/sr", "sr_cnt": "1"})
+        return [len(p.payload["rpts"]) for p in run(device, clock, 60) if p.kind == "status-report"]
+
+    assert sizes() == [1, 1, 1]
+    assert max(sizes("defect.sr-cnt-string-ignored")) > 1
+
+
+@pytest.mark.parametrize(
+    ("defect", "task", "conformant", "faulty"),
+    [
+        ("defect.long-sms-refused", {**TASK, "sms": "x" * 320}, "0 OK", "7 Server Error"),
+        ("defect.smstype-ignored", {**TASK, "smstype": 9}, "15 Invalid CMD", "0 OK"),
+    ],
+)
+def test_task_defects(
+    make_device: Callable[..., Device], defect: str, task: dict[str, Any], conformant: str, faulty: str
+) -> None:
+    assert _post(make_device(), {"tasks": [task]})["status"][0]["status"] == conformant
+    assert _post(make_device(switches=(defect,)), {"tasks": [task]})["status"][0]["status"] == faulty
+
+
+def test_get_send_refused_defect(make_device: Callable[..., Device]) -> None:
+    query = "username=root&password=root&tid=5&to=10086&sms=hi&from=1"
+    assert call(make_device(), "GET", "/goip_post_sms.html", query).payload()["code"] == 200
+    refused = call(make_device(switches=("defect.get-send-refused",)), "GET", "/goip_post_sms.html", query)
+    assert refused.payload()["code"] != 200
+
+
+def test_recv_sms_sim_src_1_defect(make_device: Callable[..., Device], clock: VirtualClock) -> None:
+    def sim_src(*switches: str) -> Any:
+        device = make_device(profile="simple-v2", switches=switches)
+        number = device.bank.slot(2, 1).number
+        _post(device, {"tasks": [{**TASK, "to": number}], "sms_url": "http://127.0.0.1:9/m", "sms_cnt": 2})
+        return [p.payload.get("sim_src") for p in run(device, clock, 60) if p.kind == "recv-sms"]
+
+    assert sim_src() == [0]
+    assert sim_src("defect.recv-sms-sim-src-1") == [1]

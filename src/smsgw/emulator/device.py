@@ -35,7 +35,7 @@ from smsgw.emulator import robustness
 from smsgw.emulator.clock import Clock, VirtualClock
 from smsgw.emulator.esim import EsimBank, EsimTimings
 from smsgw.emulator.faults import Faults, Switches, defect, quirk
-from smsgw.emulator.inbox import Inbox, Received, scts
+from smsgw.emulator.inbox import Inbox, Received, scts, with_version
 from smsgw.emulator.messages import JSON_CT, Push, Request, Response
 from smsgw.emulator.network import Network
 from smsgw.emulator.ports import PortBank, PortSpecError, parse_number_list
@@ -139,6 +139,8 @@ D_SENT_PORT_BARE = defect("defect.sent-sms-port-bare", 'sent-sms port is the bar
 D_SENT_CHARSET = defect("defect.sent-sms-charset-lowercase", 'sent-sms charset is "utf8", not "UTF-8"')
 D_SENT_DATA_B64 = defect("defect.sent-sms-data-base64", "sent-sms data is base64 although charset says UTF-8")
 D_SENT_SMC_NULL = defect("defect.sent-sms-smc-null", "sent-sms smc is null, not a string")
+D_GET_SEND_REFUSED = defect("defect.get-send-refused", "goip_post_sms by GET (the previous API) is refused")
+D_SR_CNT_STRING_IGNORED = defect("defect.sr-cnt-string-ignored", 'a send-sms sr_cnt string ("1") is ignored')
 D_RPTS_OBJECT = defect("defect.rpts-object", "a status-report of one report sends rpts as an object")
 D_PAR_SET_WRONG = defect("defect.par-set-wrong", "op=set answers par_set 0 although parameters were set")
 D_IP_LIST_IGNORED = defect("defect.ip-list-ignored", "the device IP white/black lists are not enforced")
@@ -782,6 +784,8 @@ class Device:
     def _op_goip_post_sms(self, request: Request, _: Any) -> Response:
         op_name = "goip_post_sms"
         if request.method == "GET" and not request.body:
+            if self.switches.on(D_GET_SEND_REFUSED):
+                return self._bad(op_name, "POST expected", {"type": "task-status", "status": []})
             body: Any = _task_from_query(request.query)
         else:
             body, error = self._json_body(request)
@@ -845,6 +849,8 @@ class Device:
         if isinstance(url, str) and url and not self.switches.on(D_SMS_URL_IGNORED):
             self.sms_url = url
         for key, low in (("sr_cnt", 1), ("sr_prd", 1), ("sms_cnt", 1), ("sms_prd", 1)):
+            if key == "sr_cnt" and isinstance(body.get(key), str) and self.switches.on(D_SR_CNT_STRING_IGNORED):
+                continue
             value = _as_int(body.get(key))
             if value is not None and value >= low:
                 setattr(self, key, value)
@@ -1177,7 +1183,7 @@ class Device:
             "rpt_num": n if self.switches.on(Q_RPT_NUM_INT) else str(n),
             "rpts": rpts[0] if len(rpts) == 1 and self.switches.on(D_RPTS_OBJECT) else rpts,
         }
-        return Push.json("status-report", self.sr_url or "", payload)
+        return Push.json("status-report", with_version(self.sr_url or "", self.switches), payload)
 
     def _send(self, job: Job, slot_no: int, at: float) -> SendResult:
         """One SMS leaves ``job.port``: through the virtual network, or by the outcome rules."""

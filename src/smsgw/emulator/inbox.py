@@ -46,6 +46,7 @@ D_GET_SMS_NUM_TOTAL = defect("defect.get-sms-num-total", "goip_get_sms sms_num c
 D_SSRC_PER_QUERY = defect("defect.ssrc-per-query", "goip_get_sms answers a new ssrc on every query")
 D_GET_SMS_DELETES = defect("defect.get-sms-deletes", "goip_get_sms deletes what it returns, sms_del=1 or not")
 D_SMS_NUM_LIMIT_IGNORED = defect("defect.sms-num-limit-ignored", "goip_get_sms ignores sms_num")
+D_PUSH_NO_VERSION = defect("defect.push-version-missing", "status-report and recv-sms URLs lack version=1.1")
 D_RECV_SIM_SRC_1 = defect("defect.recv-sms-sim-src-1", "recv-sms says sim_src 1 (remote) for local cards")
 # the legacy octet-stream forward (simple-v2 §2)
 D_FWD_NO_QUERY = defect("defect.forward-query-missing", "the SMS forward URL lacks port, sender and receiver")
@@ -89,6 +90,14 @@ class Received:
             sender, recipient = recipient, sender
         flag = [] if switches.on(D_RECV_NO_FLAG) else [1 if self.report else 0]
         return [*flag, port, ts, sender, recipient, content]
+
+
+def with_version(url: str, switches: Switches) -> str:
+    """The push URL with the API version parameter: "version | API version | 1.1 | Y" (gateway-2.4
+    §6.3.2.2 status-report, §7.2.2 recv-sms)."""
+    if not url or switches.on(D_PUSH_NO_VERSION):
+        return url
+    return f"{url}{'&' if '?' in url else '?'}version=1.1"
 
 
 def scts(at: float) -> str:
@@ -206,7 +215,7 @@ class Inbox:
         n = 1 if switches.on(D_RECV_SMS_NUM_WRONG) else len(batch)
         payload["sms_num"] = n if switches.on(Q_SMS_NUM_INT) else str(n)
         payload["sms"] = [m.tuple(switches) for m in batch]
-        return Push.json("recv-sms", url, payload)
+        return Push.json("recv-sms", with_version(url, switches), payload)
 
     @staticmethod
     def _legacy(message: Received, url: str, switches: Switches) -> Push:
@@ -235,4 +244,4 @@ class Inbox:
         )
 
 
-__all__ = ["INBOX_LIMIT", "Inbox", "Received", "scts"]
+__all__ = ["INBOX_LIMIT", "Inbox", "Received", "scts", "with_version"]

@@ -123,6 +123,10 @@ D_GET_TASKS_CONTENT_ALWAYS = defect(
 D_GET_TASKS_STATE_TEXT = defect(
     "defect.get-tasks-state-text", 'goip_get_tasks state is "normal"/"paused", not 0/1'
 )
+D_LONG_SMS_REFUSED = defect(
+    "defect.long-sms-refused", 'an SMS of more than 300 characters is answered "7 Server Error"'
+)
+D_SMSTYPE_IGNORED = defect("defect.smstype-ignored", "an unknown smstype is taken as 0 (SMS), not refused")
 D_SR_UNSENT_MISSING = defect("defect.sr-unsent-missing", "status-report entries lack unsent")
 D_SR_TID_INTERNAL = defect(
     "defect.sr-tid-internal", "status-report tid is the device's own task number, not the tid of the task"
@@ -323,6 +327,8 @@ class TaskBoard:
         smstype = spec.get("smstype", 0)
         if smstype.__class__ is not int:
             smstype = _int(smstype, -1)
+        if smstype not in (0, 1, 2) and self.switches.on(D_SMSTYPE_IGNORED):
+            smstype = 0
         if smstype not in (0, 1, 2):
             return tid, STATUS_TEXT[15]
         to = spec.get("to")
@@ -343,6 +349,8 @@ class TaskBoard:
         sms = spec.get("sms", "")
         if not isinstance(sms, str):
             return tid, STATUS_TEXT[8]
+        if len(sms) > 300 and self.switches.on(D_LONG_SMS_REFUSED):
+            return tid, STATUS_TEXT[7]
         intvl = spec.get("intvl")
         if intvl.__class__ is int and self.switches.on(D_INTVL_NUMBER_REFUSED):
             return tid, STATUS_TEXT[7]
