@@ -32,8 +32,10 @@ STATUS = "/goip_get_status.html"
 POST_SMS = "/goip_post_sms.html"
 #: ciphers the suite can speak, in order of preference (the document does not name them)
 CIPHERS = ("aes-128-cbc", "aes-128-ecb")
-#: life cycle (device seconds) asked for by the expiry check: short, yet long against a request
-SHORT_EXPIRES = 15
+#: life cycles (device seconds) of the expiry check: set up short, reset long, then reset short again
+SHORT_EXPIRES = 6
+LONG_EXPIRES = 60
+LAST_EXPIRES = 4
 _SECRET_PARAMS = frozenset({"auth", "cnonce", "session", "password"})
 
 
@@ -304,44 +306,40 @@ def test_session_expires_unless_its_life_cycle_is_reset(check, secure, timers):
     """gateway-2.4 §3.2.1: "expires: Timeout value ...: life cycle of a secure session"; §3.2.3:
     "expires ... Reset the life cycle of a secure session".
 
-    A session of ``SHORT_EXPIRES`` s: at 0.5 of it a request resets the life cycle; at 1.2 (past the
-    first life cycle) the session must still serve; 1.4 life cycles after the reset it must not.
+    A session of ``SHORT_EXPIRES`` s is reset at once to ``LONG_EXPIRES`` s: 1.3 short life cycles
+    after its set-up it must still serve. Then it is reset to ``LAST_EXPIRES`` s: 1.5 of those later
+    it must not. Late requests (a loaded host) only make both checks stricter for the device.
     """
     resp, session = secure.open(expires=SHORT_EXPIRES)
     start = time.monotonic()
     session = _opened(check, resp, session)
-    life = SHORT_EXPIRES * timers.scale
-    slack = 2 * poll_interval(timers)
-
-    def at(fraction: float, since: float) -> None:
-        delay = since + fraction * life - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-
-    at(0.5, start)
-    reset_at = time.monotonic()
-    resp = secure.status(session, expires=SHORT_EXPIRES)
+    resp = secure.status(session, expires=LONG_EXPIRES)
     check.expect(
         _served(resp),
-        "a request within the life cycle was refused",
+        "a request right after the set-up was refused",
         requirement="EJ-SEC-EXPIRES-RESETS-LIFETIME",
     )
-    at(0.7, reset_at)
-    resp = secure.status(session)
+    _sleep_until(start + 1.3 * SHORT_EXPIRES * timers.scale)
+    resp = secure.status(session, expires=LAST_EXPIRES)
     check.expect(
         _served(resp),
-        f"the session died {SHORT_EXPIRES} s after its set-up although a request reset its life cycle",
+        f"the session died {SHORT_EXPIRES} s after its set-up although a request reset its life cycle to "
+        f"{LONG_EXPIRES} s",
         requirement="EJ-SEC-EXPIRES-RESETS-LIFETIME",
     )
-    at(1.4, reset_at)
-    if slack > 0:
-        time.sleep(slack)
+    _sleep_until(time.monotonic() + 1.5 * LAST_EXPIRES * timers.scale + 2 * poll_interval(timers))
     resp = secure.status(session)
     check.expect(
         not _served(resp),
-        f"the session still serves {SHORT_EXPIRES} s after its last life-cycle reset",
+        f"the session still serves 1.5 x {LAST_EXPIRES} s after its life cycle was reset to {LAST_EXPIRES} s",
         requirement="EJ-SEC-SESSION-EXPIRES-AFTER-LIFETIME",
     )
+
+
+def _sleep_until(moment: float) -> None:
+    delay = moment - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
 
 
 @pytest.mark.requirement(

@@ -334,7 +334,7 @@ class Device:
             slot.call_minutes = int(self.stats.calls(slot.port, 1).summary(3, self.clock.now())["tcd"])
         # a profile download takes tens of seconds on a real eUICC; long enough here that a client
         # polling goip_get_esims on a loaded machine sees "submitted" and "in progress"
-        self.esim = EsimBank(n_ports, switches=self.switches, timings=EsimTimings(2.0, 20.0, 6.0))
+        self.esim = EsimBank(n_ports, switches=self.switches, timings=EsimTimings(1.0, 16.0, 10.0))
         self.security = SecurityManager({config.username: config.password}, switches=self.switches)
         self.router = _make_router(self)
         self._user, self._password = config.username.encode(), config.password.encode()
