@@ -196,11 +196,13 @@ def fuzz_server_command(
     if not target.startswith(("http://", "https://")):
         _echo_err("smsgw fuzz-server: --target must be an http(s) URL")
         raise typer.Exit(2)
-    try:
+    try:  # only "nothing listens" is unreachable; a server that stalls is what the run reports
         httpx.request("HEAD", target, timeout=timeout)
-    except httpx.HTTPError as exc:
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
         _echo_err(f"smsgw fuzz-server: {redact_url(target)} unreachable: {type(exc).__name__}")
         raise typer.Exit(3) from None
+    except httpx.HTTPError:
+        pass
     run_dir = (report_dir or Path("reports") / default_run_id() / "fuzz-server").resolve()
     report = fuzz_server(
         target,
