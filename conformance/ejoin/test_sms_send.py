@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ejoin_support import queued_tids, refused, status_code
+from ejoin_support import port_number, queued_tids, refused, status_code
 
 from smsgw.client.ejoin import API_VERSION
 
@@ -284,3 +284,30 @@ def test_smstype_0_is_an_sms_and_an_unknown_type_is_refused(check, ejoin, sms_ta
         len(got) == 2 and status_code(got[0]) == 0 and status_code(got[1]) not in (0, None),
         f"statuses {got!r} for smstype 0 and smstype 9 (want 0, then non-zero)",
     )
+
+
+@pytest.mark.requirement("EJ-SMS-TASK-STATUS-5-SIM-UNREGISTERED")
+def test_task_from_a_port_without_registered_sim_is_answered_5(
+    check, ejoin, sms_tasks, device_status, restore
+):
+    """gateway-2.4 §6.3.1.4: "5: SIM Unregistered"; "If task status ID not equal to 0, then means this
+    task not received by device."
+
+    Destructive: locks a port no other SMS check uses (unlocked again at the end) and submits a task
+    from it.
+    """
+    numbers = set(sms_tasks.numbers)
+    ports = [
+        port_number(e.get("port"))
+        for e in device_status.get("status") or []
+        if isinstance(e, dict) and e.get("sn") not in numbers
+    ]
+    spare = [p for p in ports if p is not None and p != sms_tasks.port]
+    if not spare:
+        check.skip("no port besides the sending port and the recipients' ports")
+    port = spare[-1]
+    restore.push(f"unlock port {port}", lambda: ejoin.command("unlock", str(port)))
+    locked = ejoin.command("lock", str(port))
+    if refused(locked, success=0):
+        check.skip(f"the device did not lock port {port}: {locked.text[:160]!r}")
+    _one_bad_task(check, ejoin, sms_tasks.task(**{"from": str(port)}), 5, f"from the locked port {port}")

@@ -292,3 +292,13 @@ def test_recv_sms_sim_src_1_defect(make_device: Callable[..., Device], clock: Vi
 
     assert sim_src() == [0]
     assert sim_src("defect.recv-sms-sim-src-1") == [1]
+
+
+def test_unregistered_port_accepted_defect(make_device: Callable[..., Device]) -> None:
+    def status(*switches: str) -> str:
+        device = make_device(switches=switches)
+        call(device, "POST", "/goip_send_cmd.html", body={"type": "command", "op": "lock", "ports": "30"})
+        return str(_post(device, {"tasks": [{**TASK, "from": "30"}]})["status"][0]["status"])
+
+    assert status() == "5 SIM Unregistered"
+    assert status("defect.unregistered-port-accepted") == "0 OK"

@@ -127,6 +127,9 @@ D_LONG_SMS_REFUSED = defect(
     "defect.long-sms-refused", 'an SMS of more than 300 characters is answered "7 Server Error"'
 )
 D_SMSTYPE_IGNORED = defect("defect.smstype-ignored", "an unknown smstype is taken as 0 (SMS), not refused")
+D_UNREGISTERED_ACCEPTED = defect(
+    "defect.unregistered-port-accepted", "a task from a port whose SIM is not registered is answered 0 OK"
+)
 D_SR_UNSENT_MISSING = defect("defect.sr-unsent-missing", "status-report entries lack unsent")
 D_SR_TID_INTERNAL = defect(
     "defect.sr-tid-internal", "status-report tid is the device's own task number, not the tid of the task"
@@ -387,7 +390,7 @@ class TaskBoard:
                 items = self._parse_from(from_spec)
             except PortSpecError:
                 return tid, STATUS_TEXT[5 if self.switches.on(D_BAD_PORT_STATUS_5) else 2]
-            ports = [p for p in items if self.bank.can_send(p)]
+            ports = [p for p in items if self.bank.can_send(p) or self.switches.on(D_UNREGISTERED_ACCEPTED)]
         else:
             ports = self._registered()
         if not ports:
