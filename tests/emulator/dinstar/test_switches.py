@@ -122,6 +122,14 @@ def scenario(*switches: str) -> list[Entry]:
     api("set_port_info", query="port=5&action=CallForward&param=Busy&number=10010")
     api("set_port_info", query="port=5&action=CheckCallForward")
     api("get_port_info", query="port=5&info_type=CallForward")
+    api("set_port_info", query="port=5&action=CallForward&param=CancelAll")
+    api("set_port_info", query="port=5&action=CheckCallForward")
+    api("get_port_info", query="port=5&info_type=CallForward")
+    api("set_port_info", query="port=6&action=imei&param=358967042917201")
+    api("set_port_info", query="port=6&action=number&param=13911112222")
+    api("set_port_info", query="port=6&action=reset")
+    pushes(1)
+    api("get_port_info", query="port=6&info_type=imei,number,reg")
     pushes(1)
     api(
         "get_port_info",
