@@ -27,7 +27,7 @@ from typing import Any
 import locust.stats
 from locust import LoadTestShape, events
 
-SHAPES = ("steady", "step", "spike")
+from smsgw.load.shapes import SHAPES, ShapeSettings, tick
 
 
 @events.init_command_line_parser.add_listener
@@ -114,30 +114,26 @@ def env_text(name: str, default: str = "") -> str:
 
 
 class ProfileShape(LoadTestShape):
-    """steady / step / spike, chosen with ``--shape`` (read at every tick, on the master)."""
+    """steady / step / spike, chosen with ``--shape`` (read at every tick, on the master); the
+    arithmetic is :func:`smsgw.load.shapes.tick`."""
 
     use_common_options = True
 
     def tick(self) -> tuple[int, float] | None:
         runner = self.runner
         assert runner is not None
-        options = runner.environment.parsed_options
-        now = self.get_run_time()
-        if options.max_requests and runner.stats.total.num_requests >= options.max_requests:
-            return None
-        users = int(options.num_users or 1)
-        rate = float(options.spawn_rate or users)
-        limit = float(options.run_time or options.duration)
-        if options.shape == "step":
-            step_time = max(1.0, float(options.step_time))
-            step = int(now // step_time)
-            if step >= options.steps:
-                return None
-            step_users = int(options.step_users)
-            return step_users * (step + 1), float(options.spawn_rate or step_users)
-        if now >= limit:
-            return None
-        if options.shape == "spike" and options.spike_at <= now < options.spike_at + options.spike_time:
-            spike = int(options.spike_users)
-            return spike, float(max(rate, spike))
-        return users, rate
+        o = runner.environment.parsed_options
+        settings = ShapeSettings(
+            shape=o.shape,
+            users=int(o.num_users or 1),
+            spawn_rate=float(o.spawn_rate or 0),
+            limit=float(o.run_time or o.duration),
+            step_users=int(o.step_users),
+            step_time=float(o.step_time),
+            steps=int(o.steps),
+            spike_users=int(o.spike_users),
+            spike_at=float(o.spike_at),
+            spike_time=float(o.spike_time),
+            max_requests=int(o.max_requests),
+        )
+        return tick(settings, self.get_run_time(), runner.stats.total.num_requests)
