@@ -65,6 +65,25 @@ def own_ports(port_table: list[dict[str, Any]], phone_numbers: tuple[str, ...]) 
 
 
 @pytest.fixture(scope="session")
+def own_port(own_ports: dict[str, int], registered_ports: list[int]) -> int:
+    """A registered port whose SIM is one of the user's numbers: USSD and MMS go only through it."""
+    for port in sorted(own_ports.values()):
+        if port in registered_ports:
+            return port
+    pytest.skip("no registered port holds one of the --phone-number SIMs: USSD/MMS go only through those")
+
+
+@pytest.fixture(scope="session")
+def spare_port(port_table: list[dict[str, Any]], sending_port: int, own_ports: dict[str, int]) -> int:
+    """A port neither the SMS exchange nor the user's SIMs use (destructive checks change it)."""
+    busy = {sending_port, *own_ports.values()}
+    spare = [e["port"] for e in port_table if isinstance(e.get("port"), int) and e["port"] not in busy]
+    if not spare:
+        pytest.skip("no spare port: every port sends the exchange's SMS or holds the user's SIMs")
+    return int(spare[-1])
+
+
+@pytest.fixture(scope="session")
 def pushes(receiver: Any, conformance: Any, dinstar: DinstarClient) -> Any:
     """The push receiver, with the device pushing to it.
 

@@ -289,13 +289,15 @@ def _ref_ids(result: dict[str, Any]) -> set[int]:
 
 
 def _read_incoming(dinstar: Any, ex: Exchange, plan: list[Sent]) -> None:
-    """The §6 reads, in order: unread (default flag, twice), read, all, paging, port filter."""
+    """The §6 reads, in order: the default flag (unread), flag=unread, the default again, read, all,
+    incoming_sms_id 0, paging after the first id, the port filter."""
     mine = {t for s in plan for t in s.texts.values()}
     inc = ex.incoming
     inc["unread"] = first = dinstar.query_incoming_sms()
     ours = [m for m in entries(first, "sms") if m.get("text") in mine]
     inc["ours"] = ours
     inc["unread-again"] = dinstar.query_incoming_sms(flag="unread")
+    inc["default-again"] = dinstar.query_incoming_sms()
     ids = sorted(m["incoming_sms_id"] for m in ours if isinstance(m.get("incoming_sms_id"), int))
     low = ids[0] - 1 if ids else 0
     inc["read"] = dinstar.query_incoming_sms(flag="read", incoming_sms_id=max(low, 0))

@@ -62,6 +62,20 @@ D_CALL_FORWARD_NOT_READ = defect(
 D_USSD_REPLY_LOST = defect(
     "defect.dinstar-ussd-reply-lost", "query_ussd_reply answers an empty text although the reply arrived"
 )
+# defects the conformance checks kill (conformance/kills/dinstar.yaml)
+D_PORT_FILTER_IGNORED = defect(
+    "defect.dinstar-port-info-port-ignored", "get_port_info answers every port whatever port asks"
+)
+D_VALUES_OFF_SPEC = defect(
+    "defect.dinstar-port-info-values-off-spec",
+    "get_port_info type/reg/callstate in lower case, gprs in upper case, signal and slot as strings",
+)
+D_RESET_POWERS_OFF = defect("defect.dinstar-reset-powers-off", "set_port_info reset leaves the module off")
+D_POWER_INVERTED = defect("defect.dinstar-power-inverted", "set_port_info power off turns on, on turns off")
+D_SET_NOT_STORED = defect(
+    "defect.dinstar-imei-number-not-stored", "set_port_info imei/number answer 200 but change nothing"
+)
+D_CANCEL_ALL_IGNORED = defect("defect.dinstar-cancel-all-ignored", "CallForward CancelAll keeps the forwards")
 D_SET_PORT_NO_400 = defect(
     "defect.dinstar-set-port-unknown-action-200", "set_port_info answers 200 to an unknown action"
 )
@@ -149,6 +163,11 @@ def port_info(dev: DinstarDevice, port: int, types: list[str]) -> dict[str, Any]
         "remain_hourly_calltime": "10",
         "remain_daily_connect": "100",
     }
+    if dev.switches.on(D_VALUES_OFF_SPEC):
+        for key in ("type", "reg", "callstate"):
+            values[key] = str(values[key]).lower()
+        values["gprs"] = str(values["gprs"]).upper()
+        values["signal"], values["slot"] = str(values["signal"]), str(values["slot"])
     for kind in types:
         if kind == "CallForward":
             checked = (
@@ -181,7 +200,10 @@ def get_port_info(dev: DinstarDevice, params: dict[str, Any], request: Request) 
     if unknown:
         raise BadRequest(f"unknown info_type {unknown[0]!r}")
     types = list(dict.fromkeys(types))
-    return dev.reply(200, info=[port_info(dev, p, types) for p in _ports(dev, params)])
+    ports = (
+        [p.number for p in dev.bank.ports] if dev.switches.on(D_PORT_FILTER_IGNORED) else _ports(dev, params)
+    )
+    return dev.reply(200, info=[port_info(dev, p, types) for p in ports])
 
 
 # -- set_port_info (§11, §18) -------------------------------------------------------------------------
@@ -220,6 +242,8 @@ def _act_slot(dev: DinstarDevice, port: int, param: str | None, params: dict[str
 def _act_reset(dev: DinstarDevice, port: int, param: str | None, params: dict[str, Any]) -> Response:
     dev.powered[port] = True
     dev.bank.reset(port, dev.clock.now())
+    if dev.switches.on(D_RESET_POWERS_OFF):
+        return _act_power(dev, port, "off", params)
     return dev.reply(200)
 
 
@@ -227,6 +251,8 @@ def _act_power(dev: DinstarDevice, port: int, param: str | None, params: dict[st
     value = _need(param, "on or off")
     if value not in ("on", "off"):
         raise BadRequest("param must be on or off")
+    if dev.switches.on(D_POWER_INVERTED):
+        value = "on" if value == "off" else "off"
     now = dev.clock.now()
     current = dev.bank.port(port).current
     if value == "off" and dev.powered[port]:
@@ -242,7 +268,8 @@ def _act_imei(dev: DinstarDevice, port: int, param: str | None, params: dict[str
     imei = _need(param, "IMEI")
     if not (imei.isascii() and imei.isdigit() and len(imei) == 15):
         raise BadRequest("an IMEI is 15 digits")
-    dev.bank.port(port).current.imei = imei
+    if not dev.switches.on(D_SET_NOT_STORED):
+        dev.bank.port(port).current.imei = imei
     return dev.reply(200)
 
 
@@ -251,7 +278,8 @@ def _act_number(dev: DinstarDevice, port: int, param: str | None, params: dict[s
     digits = number.removeprefix("+")
     if not (digits.isascii() and digits.isdigit() and len(digits) <= 24):
         raise BadRequest("a number is a digit string of at most 24 bytes")
-    dev.bank.port(port).current.number = number
+    if not dev.switches.on(D_SET_NOT_STORED):
+        dev.bank.port(port).current.number = number
     _invalidate(dev)
     return dev.reply(200)
 
@@ -297,7 +325,8 @@ def _act_call_forward(dev: DinstarDevice, port: int, param: str | None, params: 
     if kind not in FORWARD_KINDS:
         raise BadRequest(f"param must be one of {', '.join(FORWARD_KINDS)}")
     if kind == "CancelAll":
-        dev.call_forward[port] = {}
+        if not dev.switches.on(D_CANCEL_ALL_IGNORED):
+            dev.call_forward[port] = {}
         return dev.reply(200)
     number = params.get("number")
     if not isinstance(number, str) or not number.removeprefix("+").isdigit():
