@@ -205,3 +205,14 @@ def test_the_client_never_counted_a_failed_login(gateway: Gateway) -> None:
     state = httpx.get(f"{gateway.url}/_emu/state", timeout=10).json()
     assert state["auth"]["challenges"] >= 1
     assert state["auth"]["failed_logins"] == 0
+
+
+def test_the_client_over_https_with_the_generated_ca() -> None:
+    config = DeviceConfig(profile="dinstar-uc", username=USER, password=PASSWORD, register_time=0.0)
+    with Fleet(1, config, clock=VirtualClock(), tls=True) as fleet:
+        assert fleet.ca_file is not None
+        client = DinstarClient(USER, PASSWORD, fleet.urls[0], verify_ssl=fleet.ca_file)  # type: ignore[arg-type]
+        assert fleet.urls[0].startswith("https://")
+        sent = client.ussd.send_ussd("*100#", ports=[0])
+        assert sent.error_code == 202
+        assert client.device.get_device_status() is not None

@@ -207,3 +207,16 @@ def test_integral_json_numbers_and_64_bit_user_ids_are_accepted(device: DinstarD
     assert api(device, "send_sms", body)["error_code"] == 202
     assert [r["user_id"] for r in api(device, "query_sms_result", {"user_id": [big]})["result"]] == [big]
     assert api(device, "send_sms", {**body, "port": [1.5]})["error_code"] == 400
+
+
+def test_incoming_sms_answers_pages_of_100(device: DinstarDevice, clock: VirtualClock) -> None:
+    for i in range(150):
+        device.deliver(1, 1, "10010", "", f"m{i}", clock.now())
+    device.advance()
+    first = api(device, "query_incoming_sms")
+    assert len(first["sms"]) == 100
+    assert (first["read"], first["unread"]) == (100, 50)
+    last_id = first["sms"][-1]["incoming_sms_id"]
+    second = api(device, "query_incoming_sms", query=f"incoming_sms_id={last_id}")
+    assert [m["text"] for m in second["sms"]] == [f"m{i}" for i in range(100, 150)]
+    assert (second["read"], second["unread"]) == (150, 0)
