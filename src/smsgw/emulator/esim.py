@@ -71,7 +71,9 @@ D_ESIM_COUNT_WRONG = defect(
 )
 D_ESIM_NO_EID = defect("defect.esim-eid-missing", "goip_get_esims port items lack eid")
 D_ESIM_NO_ICCID = defect("defect.esim-iccid-missing", "goip_get_esims profiles lack iccid")
-D_ESIM_IDLE_OP = defect("defect.esim-idle-op-minus-1", "a slot without operation reports op -1, not 0")
+D_ESIM_IDLE_OP = defect(
+    "defect.esim-idle-op-minus-1", "a slot without operation reports op and status -1, not 0"
+)
 D_ESIM_OP_SWAPPED = defect("defect.esim-op-swapped", "a pending write shows op 2 and a pending delete op 1")
 D_ESIM_REASON_EMPTY = defect(
     "defect.esim-error-reason-empty", "a failed operation (status 3) has an empty reason"
@@ -327,7 +329,7 @@ class EsimBank:
             if sw.on(D_ESIM_NO_ICCID):
                 del profile["iccid"]
             if sw.on(D_ESIM_IDLE_OP) and profile["op"] == 0:
-                profile["op"] = -1
+                profile["op"] = profile["status"] = -1
             if sw.on(D_ESIM_OP_SWAPPED) and profile["op"] in (1, 2):
                 profile["op"] = 3 - profile["op"]
             if sw.on(D_ESIM_REASON_EMPTY) and profile["status"] == 3:
