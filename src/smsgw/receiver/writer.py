@@ -86,8 +86,10 @@ class _CommitThread:
                 error = exc
             try:
                 loop.call_soon_threadsafe(done, error)
-            except RuntimeError:
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
                 log.warning("receiver: event loop closed before a commit-thread job was handed back")
+            except Exception:  # keep serving the next jobs whatever happens
+                log.exception("receiver: handing a commit-thread job back failed")
 
 
 class GroupCommitWriter:
