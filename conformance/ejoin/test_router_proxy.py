@@ -140,7 +140,9 @@ def test_proxy_configuration_is_listed_with_its_size(check, ejoin, mode):
         key = LISTED[endpoint]
         items = data.get(key)
         check.expect(
-            data.get("code") == 0 and isinstance(items, list) and all(k in data for k in ("mode", "enabled", "size")),
+            data.get("code") == 0
+            and isinstance(items, list)
+            and all(k in data for k in ("mode", "enabled", "size")),
             f"GET /{endpoint}?mode={mode} lists no {key}: {resp.text[:200]}",
             requirement=requirement,
         )
