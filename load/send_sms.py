@@ -10,7 +10,8 @@ Users (pick with ``--class-picker`` in the web UI or name them on the command li
   tasks per request, ``--recipients`` per task, ``--port-mode`` any/round-robin/random, unique tids;
   weighted with ``goip_get_tasks`` and pause+resume (``--weight-*``). Each answer is checked
   (HTTP 200, ``code`` 200, ``task-status``, every tid echoed with "0 OK"); anything else is a
-  failure in Locust's stats, named by the first task status code.
+  failure in Locust's stats, named by the first task status code; in a batch, every task not
+  taken is also counted by its code (request type ``TASK``, name ``status <code>``).
 * :class:`DinstarSmsServer` posts ``/api/send_sms`` (dinstar-uc-1.2 §2) with HTTP digest auth;
   requires a Dinstar target (``--dinstar-host``), it never runs by default (``--class-picker`` or
   naming it on the command line).
@@ -50,12 +51,14 @@ from smsgw.load.sendsms import (
     check_simple_answer,
     check_task_status,
     dinstar_body,
+    task_status_codes,
 )
 
 __all__ = ["DinstarSmsServer", "EjoinSmsServer", "ProfileShape"]
 
 log = logging.getLogger("smsgw.load")
 REPORT_TYPE = "REPORT"
+TASK_TYPE = "TASK"
 _BATCH = 2000
 _POLL_INTERVAL = 0.5
 REPORT_NAME = "submit->report"
@@ -315,11 +318,14 @@ class EjoinSmsServer(FastHttpUser):
         with self.client.post(
             self._post_path, data=body, headers=JSON_HEADERS, name="goip_post_sms", catch_response=True
         ) as response:
-            failure = check_task_status(response.status_code, response.content or b"", tids)
+            content = response.content or b""
+            failure = check_task_status(response.status_code, content, tids)
             if failure is None:
                 response.success()
                 return tids
             response.failure(_transport(response) or failure)
+        if len(tids) > 1 and failure.startswith("task status"):
+            _count_tasks(self.environment, content)
         if tracker is not None:
             tracker.forget(tids)
         return None
@@ -354,6 +360,17 @@ class EjoinSmsServer(FastHttpUser):
                     response.success()
                 else:
                     response.failure(_transport(response) or failure)
+
+
+def _count_tasks(environment: Any, body: bytes) -> None:
+    """A batch that was not all "0 OK": each task not taken is counted by its status code, as
+    request type ``TASK`` named ``status <code>`` (a failure), so the stats say how many tasks,
+    not only how many requests, each code refused. The all-OK path fires nothing extra."""
+    fire = environment.events.request.fire
+    for code, count in task_status_codes(body).items():
+        for _ in range(count):
+            fire(request_type=TASK_TYPE, name=f"status {code}", response_time=0, response_length=0,
+                 exception=Exception(f"task status {code}"), context={})  # fmt: skip
 
 
 def _transport(response: Any) -> str | None:

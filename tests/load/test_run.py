@@ -71,7 +71,7 @@ def test_a_defective_gateway_shows_as_failures_in_locust_stats(tmp_path: Path) -
     result = run_load(
         LoadOptions(
             profile="send-sms", out_dir=out, users=2, spawn_rate=2, run_time=3, receiver="none",
-            password=SECRET, switches=("defect.status-text-wrong",),
+            password=SECRET, switches=("defect.status-text-wrong",), profile_args={"tasks": 3},
         )
     )  # fmt: skip
     assert result.exit_code == 1  # Locust's "some requests failed"
@@ -79,8 +79,11 @@ def test_a_defective_gateway_shows_as_failures_in_locust_stats(tmp_path: Path) -
     assert int(post["Failure Count"]) == int(post["Request Count"]) > 0
     with (out / "locust_failures.csv").open(newline="", encoding="utf-8") as fh:
         errors = {row["Error"] for row in csv.DictReader(fh)}
-    assert len(errors) == 1
-    assert "task status 0" in errors.pop()  # "0 Success" instead of "0 OK"
+    assert len(errors) == 2
+    assert all("task status 0" in e for e in errors)  # "0 Success" instead of "0 OK"
+    # every task of the refused batches is counted by its status code
+    tasks = _stats(out)[("TASK", "status 0")]
+    assert int(tasks["Failure Count"]) == 3 * int(post["Failure Count"]) > 0
     assert _leaks(out, SECRET) == []
 
 

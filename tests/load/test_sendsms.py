@@ -14,6 +14,7 @@ from smsgw.load.sendsms import (
     check_simple_answer,
     check_task_status,
     dinstar_body,
+    task_status_codes,
 )
 
 
@@ -99,7 +100,7 @@ def test_a_wrong_answer_is_a_failure_named_by_its_cause(status: int, body: bytes
     assert check_task_status(status, body, [1]) == expected
 
 
-def test_failure_counts_the_tasks_not_taken() -> None:
+def test_failure_names_the_code_not_the_count() -> None:
     body = orjson.dumps(
         {
             "code": 200,
@@ -108,7 +109,16 @@ def test_failure_counts_the_tasks_not_taken() -> None:
             + [{"tid": 2, "status": "16 Too Many Task"}],
         }
     )
-    assert check_task_status(200, body, [1, 2]) == "task status 16 (2 of 2 tasks)"
+    assert check_task_status(200, body, [1, 2]) == "task status 16"
+    assert task_status_codes(body) == {"16": 2}
+
+
+def test_task_status_codes_count_the_tasks_not_taken_by_code() -> None:
+    statuses = ["0 OK", "13 Duplicated TaskId", "0 OK", 5]
+    body = orjson.dumps({"status": [{"tid": i, "status": st} for i, st in enumerate(statuses)]})
+    assert task_status_codes(body) == {"13": 1, "5": 1}
+    assert task_status_codes(orjson.dumps({"status": [{"tid": 1, "status": "0 Success"}]})) == {"0": 1}
+    assert task_status_codes(b"not json") == {}
 
 
 def test_simple_answer_accepts_the_code_key_with_a_trailing_space() -> None:

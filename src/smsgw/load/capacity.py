@@ -56,6 +56,9 @@ __all__ = [
 ]
 
 REPORT_TYPE = "REPORT"
+#: per-task status counts of a refused batch (not requests of their own)
+TASK_TYPE = "TASK"
+_NOT_REQUESTS = (REPORT_TYPE, TASK_TYPE)
 AGGREGATED = "Aggregated"
 
 
@@ -228,13 +231,15 @@ def _seconds(rows: Sequence[Row]) -> list[tuple[int, _Second]]:
     by_ts: dict[int, list[Row]] = {}
     for row in rows:
         by_ts.setdefault(row.timestamp, []).append(row)
-    has_report = any(r.type == REPORT_TYPE for r in rows)
+    # entries that are not requests (completions, per-task counts): sum the request entries
+    # instead of taking the Aggregated row, which includes them
+    has_report = any(r.type in _NOT_REQUESTS for r in rows)
     # the busiest non-REPORT entry over the run names the latency row
     busiest: tuple[str, str] | None = None
     if has_report:
         last: dict[tuple[str, str], int] = {}
         for row in rows:
-            if row.name != AGGREGATED and row.type != REPORT_TYPE:
+            if row.name != AGGREGATED and row.type not in _NOT_REQUESTS:
                 last[(row.type, row.name)] = max(last.get((row.type, row.name), 0), row.count)
         busiest = max(last, key=lambda k: last[k]) if last else None
     out: list[tuple[int, _Second]] = []
@@ -248,6 +253,8 @@ def _seconds(rows: Sequence[Row]) -> list[tuple[int, _Second]]:
                     second.count, second.failures, second.latency = row.count, row.failures, row
             elif row.type == REPORT_TYPE:
                 second.report = row
+            elif row.type == TASK_TYPE:
+                continue
             elif has_report:
                 second.count += row.count
                 second.failures += row.failures
@@ -271,11 +278,13 @@ class PerSecond:
             entries = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        has_report = any(e.get("method") == REPORT_TYPE for e in entries)
+        has_report = any(e.get("method") in _NOT_REQUESTS for e in entries)
         out = cls()
         for e in entries:
             if e.get("method") == REPORT_TYPE:
                 _add(out.completions, e.get("num_reqs_per_sec"))
+            elif e.get("method") == TASK_TYPE:
+                continue
             elif has_report or e.get("name") != AGGREGATED:
                 _add(out.requests, e.get("num_reqs_per_sec"))
                 _add(out.failures, e.get("num_fail_per_sec"))

@@ -32,6 +32,7 @@ __all__ = [
     "check_dinstar_send",
     "check_task_status",
     "dinstar_body",
+    "task_status_codes",
 ]
 
 #: how a task chooses its sending port (``from``): none (the device picks), cycling, random
@@ -138,8 +139,9 @@ class TaskFactory:
 def check_task_status(status: int, body: bytes, tids: list[int]) -> str | None:
     """The failure of a goip_post_sms answer, or None when every task was taken ("0 OK").
 
-    The message names the first non-OK task status code only (``task status 13``) so Locust's
-    failure table groups by cause, not by tid."""
+    The message names the first non-OK task status code only (``task status 13``), never a tid
+    or a count, so Locust's failure table groups by cause; :func:`task_status_codes` counts the
+    codes of every task."""
     if status != 200:
         return f"HTTP {status}"
     if body == _ok_answer(tids):  # the compact all-OK answer, byte for byte: no parsing needed
@@ -157,19 +159,37 @@ def check_task_status(status: int, body: bytes, tids: list[int]) -> str | None:
     statuses = answer.get("status")
     if not isinstance(statuses, list) or len(statuses) != len(tids):
         return "status list does not match the tasks"
-    bad = 0
-    first = ""
     for entry, tid in zip(statuses, tids, strict=True):
         if not isinstance(entry, dict) or entry.get("tid") != tid:
             return "task-status tid not echoed"
         text = entry.get("status")
         if text != "0 OK":
-            bad += 1
-            if not first:
-                first = str(text).split(" ", 1)[0] if isinstance(text, str) else repr(text)
-    if bad:
-        return f"task status {first} ({bad} of {len(tids)} tasks)" if bad > 1 else f"task status {first}"
+            return f"task status {_code_of(text)}"
     return None
+
+
+def task_status_codes(body: bytes) -> dict[str, int]:
+    """How many tasks of a task-status answer were *not* taken ("0 OK" exactly), by status code
+    (``{"13": 2}``; "0 Success" counts under "0"); empty when the answer has no readable status
+    list. Used on the failure path only."""
+    try:
+        answer = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return {}
+    statuses = answer.get("status") if isinstance(answer, dict) else None
+    counts: dict[str, int] = {}
+    for entry in statuses if isinstance(statuses, list) else ():
+        text = entry.get("status") if isinstance(entry, dict) else None
+        if text != "0 OK":
+            code = _code_of(text)
+            counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+def _code_of(text: Any) -> str:
+    if isinstance(text, str):
+        return text.split(" ", 1)[0]
+    return repr(text)
 
 
 def _ok_answer(tids: list[int]) -> bytes:
