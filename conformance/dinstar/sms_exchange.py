@@ -110,8 +110,7 @@ def run_exchange(  # noqa: PLR0917 - one scripted exchange, read top to bottom
     interval = poll_interval(timers)
     mark = receiver.mark() if receiver is not None else 0
     ex = Exchange(port, numbers, {}, own_ports=own_ports, receiver=receiver, mark=mark)
-    before = dinstar.query_incoming_sms(flag="read", incoming_sms_id=NO_MESSAGES_ID)
-    unread_before = (before.data or {}).get("unread") if isinstance(before.data, dict) else None
+    stored_before = _stored(dinstar.query_incoming_sms(flag="read", incoming_sms_id=NO_MESSAGES_ID))
 
     first = numbers[0]
     tag = str(new_user_id())
@@ -264,21 +263,29 @@ def run_exchange(  # noqa: PLR0917 - one scripted exchange, read top to bottom
 
     # incoming SMS: only when the recipients are the device's own SIMs
     expected_in = sum(len(s.numbers) for s in plan if any(n in own_ports for n in s.numbers))
-    if own_ports and isinstance(unread_before, int):
+    if own_ports and stored_before is not None:
 
         def arrived() -> bool:
-            resp = dinstar.query_incoming_sms(flag="read", incoming_sms_id=NO_MESSAGES_ID)
-            unread = (resp.data or {}).get("unread") if isinstance(resp.data, dict) else None
-            return isinstance(unread, int) and unread >= unread_before + expected_in
+            stored = _stored(dinstar.query_incoming_sms(flag="read", incoming_sms_id=NO_MESSAGES_ID))
+            return stored is not None and stored >= stored_before + expected_in
 
         if wait_until(arrived, timers.wait(timers.send_timeout), interval):
             _read_incoming(dinstar, ex, plan)
         else:
-            ex.notes.append("the SMS sent to the device's own SIMs did not arrive as unread SMS")
+            ex.notes.append(
+                "the SMS sent to the device's own SIMs did not arrive (read + unread did not grow)"
+            )
     if receiver is not None:
         # pushes of the last results may still be on their way
         wait_until(lambda: len(ex.pushes("sms_result")) >= len(all_ids), timers.wait(0), interval)
     return ex
+
+
+def _stored(resp: Any) -> int | None:
+    """read + unread of a query_incoming_sms answer: the SMS the device stores (None: unreadable)."""
+    data = resp.data if isinstance(resp.data, dict) else {}
+    read, unread = data.get("read"), data.get("unread")
+    return read + unread if isinstance(read, int) and isinstance(unread, int) else None
 
 
 def _ref_ids(result: dict[str, Any]) -> set[int]:

@@ -122,6 +122,21 @@ D_STOP_IGNORED = defect(
 D_SEND_PORT_SHIFTED = defect(
     "defect.dinstar-send-port-shifted", "send_sms sends through the port after the listed one"
 )
+D_INCOMING_DEFAULT_ALL = defect(
+    "defect.dinstar-incoming-default-all", "query_incoming_sms without flag answers read and unread SMS"
+)
+D_FLAG_ALL_UNREAD = defect(
+    "defect.dinstar-incoming-all-is-unread", "query_incoming_sms flag=all answers only unread"
+)
+D_INCOMING_ZERO_REFUSED = defect(
+    "defect.dinstar-incoming-id-zero-refused", "query_incoming_sms with incoming_sms_id=0 answers 500"
+)
+D_INCOMING_ID_CONSTANT = defect(
+    "defect.dinstar-incoming-id-constant", "every received SMS carries incoming_sms_id 1"
+)
+D_INCOMING_PORT_IGNORED = defect(
+    "defect.dinstar-incoming-port-ignored", "query_incoming_sms ignores the port filter"
+)
 D_STOP_NO_ID_200 = defect("defect.dinstar-stop-without-task-id-200", "stop_sms without task_id answers 200")
 
 MAX_NUMBERS, MAX_TEXT_BYTES, MAX_QUERY_NUMBERS = 128, 1500, 32
@@ -299,7 +314,7 @@ def stop_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
 # -- incoming (§6) -----------------------------------------------------------------------------------
 def incoming_entry(dev: DinstarDevice, sms: IncomingSms) -> dict[str, Any]:
     return {
-        "incoming_sms_id": sms.incoming_sms_id,
+        "incoming_sms_id": 1 if dev.switches.on(D_INCOMING_ID_CONSTANT) else sms.incoming_sms_id,
         "port": dev.api_port(sms.port),
         "number": sms.number,
         "smsc": sms.smsc,
@@ -311,12 +326,18 @@ def incoming_entry(dev: DinstarDevice, sms: IncomingSms) -> dict[str, Any]:
 def query_incoming_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
     sw = dev.switches
     after = as_int(params.get("incoming_sms_id", 0), "incoming_sms_id")
-    flag = opt_str(params, "flag") or "unread"
+    if sw.on(D_INCOMING_ZERO_REFUSED) and str(params.get("incoming_sms_id")) == "0":
+        raise BadRequest("incoming_sms_id must be positive", 500)
+    flag = opt_str(params, "flag") or ("all" if sw.on(D_INCOMING_DEFAULT_ALL) else "unread")
+    if flag == "all" and sw.on(D_FLAG_ALL_UNREAD):
+        flag = "unread"
     if flag not in ("unread", "read", "all"):
         raise BadRequest("flag must be unread, read or all")
     ports = (
         {dev.bank_port(p) for p in as_int_list(params["port"], "port", low=-1)} if "port" in params else None
     )
+    if sw.on(D_INCOMING_PORT_IGNORED):
+        ports = None
     chosen: list[IncomingSms] = []
     for sms in dev.inbox.messages:
         if sms.incoming_sms_id <= after and not sw.on(D_INCOMING_ID_IGNORED):
