@@ -406,6 +406,45 @@ def test_bare_port_number_locks_every_card_of_the_port(check, bench, restore):
     )
 
 
+@pytest.mark.requirement("EJ-CMD-QUERY-FORM")
+def test_command_in_url_parameters_locks_and_unlocks(check, bench, restore):
+    """simple-v2 §4.5: "Disable/enable ports: http://ip/goip_send_cmd.html?username=root&password=root
+    &op=unlock&port=2.01"; proxy-gateway §5.2: "goip_send_cmd.html?...&port=2&op=redial".
+
+    Locks and unlocks a port's current card by GET with op and port in the URL."""
+    (port,) = bench.need(check, 1)
+    restore.push(f"unlock port {port}", lambda: bench.unlock([port]))
+    card = f"{port}.{_active(bench, port) or 1:02d}"
+    resp = bench.ejoin.get("goip_send_cmd.html", op="lock", port=card)
+    locked = bench.until(lambda: port in bench.locked())
+    check.expect(
+        _ok(resp) and bool(locked), f"GET op=lock&port={card}: {_answer(resp)}; locked: {bool(locked)}"
+    )
+    resp = bench.ejoin.get("goip_send_cmd.html", op="unlock", port=card)
+    check.expect(_ok(resp) and bench.registered_again([port]), f"GET op=unlock&port={card}: {_answer(resp)}")
+
+
+@pytest.mark.requirement("EJ-CMD-PORTS-DOTTED-RANGE")
+def test_range_of_port_slot_names_every_port_between(check, bench, restore):
+    """simple-v2 §4.5: "Switch sim cards of all ports (for example 64 ports):
+    http://ip/goip_send_cmd.html?port=1.01-64.01&op=switch".
+
+    Locks ``P.SS-Q.SS`` over three neighbouring free ports on the same slot: all three must lock."""
+    cards = current_cards(bench.ejoin)
+    slot_of = {p: _slot(cards[p].get("port")) or 1 for p in bench.ports if p in cards}
+    run = next(
+        (p for p in bench.ports if all(p + i in slot_of and slot_of[p + i] == slot_of[p] for i in (1, 2))),
+        None,
+    )
+    if run is None:
+        check.skip("needs three neighbouring free ports on the same slot")
+    ports = [run, run + 1, run + 2]
+    restore.push(f"unlock ports {ports}", lambda: bench.unlock(ports))
+    spec = f"{run}.{slot_of[run]:02d}-{run + 2}.{slot_of[run]:02d}"
+    locked = _locked(bench, spec, set(ports)) & set(ports)
+    check.expect(locked == set(ports), f'lock "{spec}" locked {sorted(locked)} of {ports}')
+
+
 # -- switch, reset, LED ---------------------------------------------------------------------------
 def _other_slot(bench: Bench, check: Any, port: int, active: int) -> int:
     """A slot of ``port`` with a card, not the current one and not simply the next one."""

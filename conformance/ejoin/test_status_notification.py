@@ -570,6 +570,55 @@ def test_without_all_slots_empty_and_other_slots_are_not_listed(check, answers):
     )
 
 
+@pytest.mark.requirement("EJ-STATUS-PORT-QUERY")
+def test_port_parameter_reports_that_port_only(check, ejoin):
+    """simple-v2 §4.5: "Get specific sim card status:
+    http://ip/goip_get_status.html?username=root&password=root&port=1"."""
+    resp = ejoin.get("goip_get_status.html", port="2")
+    ports = [port_number(e.get("port")) for e in _entries(resp.data)]
+    check.expect(resp.status == 200 and ports == [2], f"goip_get_status port=2 listed ports {ports[:12]}")
+
+
+COUNTER_RE = re.compile(r"^\d+/(-1|\d+)$")
+DECIMAL_RE = re.compile(r"^\d+(\.\d+)?$")
+USAGE_COUNTERS = {
+    "EJ-STATUS-USAGE-CALL-NUMBERS": ("mcn_tot", "mcn_mon", "mcn_day"),
+    "EJ-STATUS-USAGE-TALK-NUMBERS": ("mtn_tot", "mtn_mon", "mtn_day"),
+    "EJ-STATUS-USAGE-SMS-SENT": ("smsctl_tot", "smsctl_mon", "smsctl_day"),
+}
+DATAFLOW = ("dataflow_tot", "dataflow_day", "dataflow_24hours", "dataflow_1hour", "dataflow_last")
+
+
+@pytest.mark.requirement(
+    "EJ-STATUS-USAGE-COUNTER-FORMAT",
+    "EJ-STATUS-USAGE-CALL-NUMBERS",
+    "EJ-STATUS-USAGE-TALK-NUMBERS",
+    "EJ-STATUS-USAGE-SMS-SENT",
+    "EJ-STATUS-USAGE-DATAFLOW",
+)
+def test_usage_counters_are_used_over_limit(check, answers):
+    """simple-v2 §4.1: "tot_dur | String | ... "n/m", n represents the number of minutes used, m
+    represents the total number of minutes, and -1 represents unlimited"; mcn_* "Accumulative Total
+    call number "n/m""; mtn_* "talk number"; smsctl_* "send SMS "n/m""; dataflow_* "traffic (MB)"."""
+    entries = _entries(answers.plain)
+    counters = [k for keys in USAGE_COUNTERS.values() for k in keys] + ["tot_dur", "mon_dur", "day_dur"]
+    present = [(e.get("port"), k, e[k]) for e in entries for k in counters if k in e]
+    wrong = [(p, k, v) for p, k, v in present if not (isinstance(v, str) and COUNTER_RE.match(v))]
+    check.expect(
+        bool(present) and not wrong,
+        f'usage counters not "n/m": {wrong[:6]}' if present else "no usage counter in the port status",
+        requirement="EJ-STATUS-USAGE-COUNTER-FORMAT",
+    )
+    for rid, keys in USAGE_COUNTERS.items():
+        bad = [(p, k, v) for p, k, v in wrong if k in keys]
+        check.expect(not bad, f'{"/".join(keys)} not "n/m": {bad[:6]}', requirement=rid)
+    flows = [(e.get("port"), k, e[k]) for e in entries for k in DATAFLOW if k in e]
+    bad_flow = [(p, k, v) for p, k, v in flows if not (isinstance(v, str) and DECIMAL_RE.match(v))]
+    check.expect(
+        not bad_flow, f"dataflow_* not MB strings: {bad_flow[:6]}", requirement="EJ-STATUS-USAGE-DATAFLOW"
+    )
+
+
 # -- pushes ---------------------------------------------------------------------------------------
 @dataclass
 class StatusFeed:

@@ -202,11 +202,15 @@ D_URL_NOT_DECODED = defect(
 )
 D_PERIOD_DEFAULT_180 = defect("defect.period-default-180", "a url without period reports every 180 s, not 60")
 D_PERIOD_MINUTES = defect("defect.period-in-minutes", "period is read in minutes")
+D_STATUS_PORT_IGNORED = defect("defect.status-port-ignored", "goip_get_status port=N lists every port")
 D_PORT_STATUS_FIRST_ONLY = defect(
     "defect.port-status-first-only", "only the first status change of each port is pushed as port-status"
 )
 # goip_send_cmd (§5)
 D_CMD_OP_UNCHECKED = defect("defect.cmd-op-unchecked", "an unknown or missing command op answers 0 OK")
+D_CMD_QUERY_FORM_REFUSED = defect(
+    "defect.cmd-query-form-refused", "a command given as URL parameters (op=lock&port=2.01) answers 15"
+)
 D_CMD_PORTS_OPTIONAL = defect("defect.cmd-ports-optional", "a port command without ports acts on every port")
 D_MULTIPLE_FIRST_ONLY = defect("defect.multiple-first-only", "op=multiple runs only the first command of ops")
 D_OPS_ALWAYS_RUN = defect("defect.ops-without-multiple-run", "ops next to another op are run too")
@@ -521,6 +525,8 @@ class Device:
             only = -1
         if only is not None and not 1 <= only <= self.n_ports:
             return self._bad("goip_get_status", "invalid port")
+        if self.switches.on(D_STATUS_PORT_IGNORED):
+            only = None
         payload = self.dev_status(
             all_sims=q.get("all_sims") == "1", all_slots=q.get("all_slots") == "1", port=only
         )
@@ -626,6 +632,8 @@ class Device:
             return self._bad(op_name, "Invalid CMD")
         else:
             op = q.get("op")
+            if sw.on(D_CMD_QUERY_FORM_REFUSED):
+                return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
             commands = [(op, q.get("ports", q.get("port")))]
         # check everything before acting: a command either applies whole or not at all
         plan: list[tuple[str, list[tuple[int, int | None]], dict[str, str]]] = []

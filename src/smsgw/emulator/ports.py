@@ -66,6 +66,9 @@ D_INSERTED_ALWAYS_0 = defect("defect.inserted-always-0", "inserted is 0 for ever
 D_SLOT_ACTIVE_INVERTED = defect("defect.slot-active-inverted", "slot_active is 0 for enabled slots")
 D_DUR_INT = defect("defect.dur-minutes-int", "tot_dur, mon_dur and day_dur are integer minutes, not n/m")
 D_PORT_SEQ_CONSTANT = defect("defect.port-seq-constant", "port status seq stays at 1")
+D_USAGE_NUMBERS = defect(
+    "defect.usage-counters-numbers", "usage counters are JSON numbers (used only; dataflow in MB)"
+)
 # commands (§5.1.3)
 D_LED_IGNORED = defect("defect.led-ignored", "ledon/ledoff answer OK but the port LED does not change")
 D_LOCK_IGNORED = defect("defect.lock-ignored", "lock answers OK but nothing is locked")
@@ -508,8 +511,6 @@ class PortBank:
                 "day_dur": f"{slot.call_minutes}/-1",
             }
         )
-        if switches:
-            self._entry_defects(entry, switches)
         if counters:
             used = f"{slot.sms_sent}/{slot.sms_limit}"
             flow = f"{slot.dataflow_mb:.2f}"
@@ -532,6 +533,8 @@ class PortBank:
                     "dataflow_url": "",
                 }
             )
+        if switches:
+            self._entry_defects(entry, switches)
         return entry
 
     @staticmethod
@@ -549,6 +552,12 @@ class PortBank:
         if switches.on(D_DUR_INT):
             for key in ("tot_dur", "mon_dur", "day_dur"):
                 entry[key] = int(str(entry[key]).split("/", 1)[0])
+        if switches.on(D_USAGE_NUMBERS):
+            for key, value in list(entry.items()):
+                if key.startswith(("mcn_", "mtn_", "smsctl_")):
+                    entry[key] = int(str(value).split("/", 1)[0])
+                elif key.startswith("dataflow_") and key != "dataflow_url":
+                    entry[key] = float(value)
 
     def state(self) -> list[dict[str, Any]]:
         """Internal state for the control API."""
