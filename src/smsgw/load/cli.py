@@ -59,6 +59,9 @@ def register(app: typer.Typer) -> None:
         receiver: str = typer.Option(
             "", help="Receiver base URL for the status reports ('' starts one, 'none': no completion metric)."
         ),
+        report_push_url: str = typer.Option(
+            "", help="sr_url the gateways push to, when they see the receiver under another address."
+        ),
         password: str = typer.Option(
             "root",
             envvar="SMSGW_LOAD_PASSWORD",
@@ -95,7 +98,8 @@ def register(app: typer.Typer) -> None:
             max_requests=max_requests, targets=target, receiver=receiver, password=password,
             devices=devices, vendor=vendor, send_time=send_time, switches=switch,
             profile_args={
-                "gateway-user": gateway_user, "tasks": tasks, "recipients": recipients,
+                "gateway-user": gateway_user, "report-push-url": report_push_url, "tasks": tasks,
+                "recipients": recipients,
                 "port-mode": port_mode, "weight-get-tasks": weight_get_tasks,
                 "weight-pause-resume": weight_pause_resume, "user-rate": user_rate,
             },
