@@ -89,6 +89,13 @@ def register(app: typer.Typer) -> None:
         """send-sms throughput against Ejoin gateways (default: emulated), with a capacity report."""
         from smsgw.load.run import LoadOptions
 
+        if target and not receiver and not report_push_url and not all(_loopback(t) for t in target):
+            typer.echo(
+                "smsgw load: the receiver started for the status reports listens on 127.0.0.1; a remote "
+                "gateway cannot reach it (use --receiver/--report-push-url, or --receiver none)",
+                err=True,
+            )
+
         options = LoadOptions(
             profile="send-sms",
             out_dir=out or _default_out("send-sms"),
@@ -176,6 +183,17 @@ def register(app: typer.Typer) -> None:
         typer.echo(_summary(capacity.to_json()))
         for path in paths:
             typer.echo(f"  {path}")
+
+
+def _loopback(url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _summary(data: dict[str, Any]) -> str:
