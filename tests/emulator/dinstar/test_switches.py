@@ -101,6 +101,7 @@ def scenario(*switches: str) -> list[Entry]:
     api("query_incoming_sms", query="incoming_sms_id=1")
     api("query_incoming_sms")
     api("query_incoming_sms", query="flag=all")
+    api("query_incoming_sms", query="incoming_sms_id=0&flag=all&port=0")
     api("stop_sms", query="task_id=99")
     api("stop_sms")
     stopped = api("send_sms", {"text": "stop me", "param": [{"number": "10088"}] * 12, "port": [7]})
