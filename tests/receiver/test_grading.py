@@ -84,6 +84,49 @@ def test_grades_equal_the_registry_on_every_schema_case() -> None:
     assert compared > 50
 
 
+def test_dev_status_example_forms_grade_as_the_registry_grades_them() -> None:
+    """32-port dev-status pushes using several errata (some entries only) or failing: same verdict,
+    errata ids and error text as :meth:`SchemaRegistry.grade`."""
+    from smsgw.receiver.samples import dev_status
+    from smsgw.spec.registry import default_registry
+
+    registry = default_registry()
+    grader = Grader(registry)
+
+    def variant(**changes: object) -> dict[str, object]:
+        document = dev_status(ports=32)
+        for index, entry in enumerate(document["status"]):
+            if index % 3 == 0 and changes.get("sig"):
+                entry["sig"] = str(entry["sig"])
+            if index % 5 == 1 and changes.get("bal"):
+                entry["bal"] = 12.5
+            if index == 31 and changes.get("slot_case"):
+                entry["Slot_active"] = entry.pop("slot_active")
+            if index == 7 and changes.get("st_int"):
+                entry["st"] = 3
+            if index == 9 and changes.get("broken"):
+                entry["imei"] = "x"
+        if changes.get("max_slot"):
+            document["max-slot"] = int(document.pop("max-slots"))
+        return document
+
+    cases = [
+        variant(),
+        variant(sig=True),
+        variant(bal=True, sig=True),
+        variant(slot_case=True, max_slot=True),
+        variant(st_int=True),
+        variant(sig=True, broken=True),
+    ]
+    verdicts = []
+    for document in cases:
+        expected = registry.grade("ejoin/dev-status.push", document)
+        got = grader.grade("ejoin/dev-status.push", document)
+        assert (got.verdict, got.errata, got.errors) == (expected.verdict, expected.errata, expected.errors)
+        verdicts.append(got.verdict)
+    assert verdicts == [Verdict.PASS, *[Verdict.NON_STRICT] * 4, Verdict.FAIL]
+
+
 def test_values_at_a_location_pattern() -> None:
     from smsgw.receiver.grading import ANY, _values
 

@@ -20,7 +20,7 @@ every schema case (a test checks it); ~1.8 ms -> well under 1 ms for an example-
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -55,7 +55,8 @@ PASS = PushGrade(Verdict.PASS)
 
 @dataclass(frozen=True)
 class Site:
-    """A marked subschema: the instance locations it applies to, and a validator for it alone."""
+    """A marked subschema: the instance locations it applies to, and a validator for it alone (on
+    the list of the values there: valid when the subschema accepts one of them)."""
 
     path: Path
     validator: Any
@@ -91,7 +92,7 @@ class Grader:
         for erratum in candidates:
             found = sites.get(erratum, [])
             if found is not None and not any(
-                site.validator.is_valid(value) for site in found for value in _values(instance, site.path)
+                site.validator.is_valid(values) for site in found if (values := _values(instance, site.path))
             ):
                 continue  # its marked subschemas reject every value they apply to (or apply to none)
             if not self._variant(schema, erratum).is_valid(instance):
@@ -116,8 +117,10 @@ class Grader:
         return self._variants[key]
 
     def _site(self, path: Path, name: str, pointer: str) -> Site:
-        """A validator for one marked subschema, by reference (its ``$ref`` stay relative to its file)."""
-        wrapper = {"$ref": f"{self.registry.uri(name)}#{quote(pointer, safe=_FRAGMENT_SAFE)}"}
+        """A validator for one marked subschema, by reference (its ``$ref`` stay relative to its file),
+        applied to the list of values it applies to: valid when it accepts at least one (``contains``:
+        one call for the 32 entries of a dev-status instead of 32)."""
+        wrapper = {"contains": {"$ref": f"{self.registry.uri(name)}#{quote(pointer, safe=_FRAGMENT_SAFE)}"}}
         return Site(path, jsonschema_rs.validator_for(wrapper, registry=self._lenient_rs))
 
     def _errata_sites(self, schema: str) -> dict[str, list[Site] | None]:
@@ -239,21 +242,25 @@ def _resolve(registry: SchemaRegistry, name: str, ref: str) -> tuple[str, str, A
     return target, pointer, node
 
 
-def _values(instance: Any, path: Path) -> Iterator[Any]:
-    """The instance's values at locations matching ``path``."""
-    if not path:
-        yield instance
-        return
-    head, rest = path[0], path[1:]
-    if head == ANY:
-        if isinstance(instance, dict):
-            for value in instance.values():
-                yield from _values(value, rest)
-        elif isinstance(instance, list):
-            for value in instance:
-                yield from _values(value, rest)
-    elif isinstance(head, int):
-        if isinstance(instance, list) and head < len(instance):
-            yield from _values(instance[head], rest)
-    elif isinstance(instance, dict) and head in instance:
-        yield from _values(instance[head], rest)
+def _values(instance: Any, path: Path) -> list[Any]:
+    """The instance's values at locations matching ``path``, in document order.
+
+    One level at a time over lists (a recursive generator cost ~1,200 generator steps per 32-port
+    dev-status, more than the validation it feeds)."""
+    current = [instance]
+    for head in path:
+        found: list[Any] = []
+        if head == ANY:
+            for value in current:
+                if isinstance(value, dict):
+                    found.extend(value.values())
+                elif isinstance(value, list):
+                    found.extend(value)
+        elif isinstance(head, int):
+            found = [v[head] for v in current if isinstance(v, list) and head < len(v)]
+        else:
+            found = [v[head] for v in current if isinstance(v, dict) and head in v]
+        if not found:
+            return found
+        current = found
+    return current
