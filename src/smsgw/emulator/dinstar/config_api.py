@@ -32,6 +32,8 @@ CONFIG_SECTIONS = ("sip_proxy", "sip_trunk", "ip_to_tel_routing", "tel_to_ip_rou
 MMS_KEYS = ("APN", "username", "password", "MMSC", "MMS_proxy", "MMS_port")
 MMS_FILES = 32
 MMS_SEND_TIME = 5.0
+#: sent MMS the gateway remembers for query_mms_sending_status (the oldest are forgotten)
+MAX_MMS = 10_000
 
 
 def _route(index: int, src_mode: str, dst_mode: str, reserve: int) -> dict[str, Any]:
@@ -235,6 +237,8 @@ def send_mms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
     settings.next_mms += 1
     ok = port in settings.mms_config and dev.can_send(port)
     settings.mms[mms_id] = Mms(mms_id, port, number, title, file_id, dev.clock.now() + MMS_SEND_TIME, ok)
+    if len(settings.mms) > MAX_MMS:
+        settings.mms.pop(next(iter(settings.mms)))
     return dev.reply(200 if dev.switches.on(Q_SEND_MMS_200) else 202, mms_id=mms_id)
 
 
