@@ -22,6 +22,7 @@ back to the device: recv-sms pushes and goip_get_sms then show them (a *loopback
 from __future__ import annotations
 
 import base64
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,28 @@ from ejoin_support import port_number, status_code, wait_until
 
 #: Documented defaults the exchange restores (gateway-2.4 §6.3.1.3, first table).
 REPORT_DEFAULTS = {"sr_cnt": 100, "sr_prd": 30, "sms_cnt": 1, "sms_prd": 30}
+#: A UTC timestamp is within this many seconds of the suite's clock: less than any time-zone
+#: offset but UTC's own, more than a device clock's usual error.
+UTC_TOLERANCE = 1800.0
+#: About when the run (and an embedded emulator's clock) started.
+RUN_STARTED = time.time()
+
+
+def utc_window(since: float, timers: Any) -> tuple[float, float]:
+    """The device timestamps that are UTC for something that happened after ``since``: the
+    tolerance either side, and above it what a clock running ``1 / timers.scale`` times faster (the
+    embedded emulator's) gained since the run started."""
+    now = time.time()
+    gained = (now - RUN_STARTED) * max(0.0, 1.0 / timers.scale - 1.0)
+    return since - UTC_TOLERANCE, now + UTC_TOLERANCE + gained
+
+
+def same_number(a: Any, b: Any) -> bool:
+    """Two renderings of one phone number ("+8613800000000", "13800000000"): equal digits, or one
+    ending with the other's (at least 7 digits)."""
+    x, y = re.sub(r"\D", "", str(a)), re.sub(r"\D", "", str(b))
+    short, long_ = sorted((x, y), key=len)
+    return bool(x) and (x == y or (len(short) >= 7 and long_.endswith(short)))
 
 
 def b64(text: str) -> str:
