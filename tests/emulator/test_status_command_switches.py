@@ -112,3 +112,20 @@ def test_status_url_keeps_its_escapes_with_the_decoding_defect(make_device: Call
     plain = make_device()
     call(plain, "GET", "/goip_get_status.html", f"{AUTH}&url=http%3A%2F%2Fh%2Fp%3Fa%3D1%26b%3D2")
     assert plain.status_url == "http://h/p?a=1&b=2"
+
+
+def test_usage_counters_as_numbers_with_the_defect(make_device: Callable[..., Device]) -> None:
+    device = make_device(profile="simple-v2", switches=("defect.usage-counters-numbers",))
+    entry = device.dev_status()["status"][0]
+    assert isinstance(entry["smsctl_tot"], int)
+    assert isinstance(entry["dataflow_tot"], float)
+    plain = make_device(profile="simple-v2").dev_status()["status"][0]
+    assert plain["smsctl_tot"] == "0/-1"
+
+
+def test_commands_as_url_parameters_refused_with_the_defect(make_device: Callable[..., Device]) -> None:
+    for switches, code in (((), 0), (("defect.cmd-query-form-refused",), 15)):
+        device = make_device(profile="simple-v2", switches=switches)
+        answer = call(device, "GET", "/goip_send_cmd.html", f"{AUTH}&op=lock&port=2.01").payload()
+        assert answer["code"] == code
+        assert device.bank.slot(2, 1).user_locked == (code == 0)
