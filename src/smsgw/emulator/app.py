@@ -193,7 +193,10 @@ class EmulatorApp:
     async def _control(self, scope: Scope, path: str, body: bytes, send: Send) -> None:
         method = scope["method"]
         if path == "/_emu/openapi.json":
-            await self._json(send, 200, control.CONTROL_OPENAPI)
+            dinstar = isinstance(self.device, DinstarDevice)
+            await self._json(
+                send, 200, dinstar_control.CONTROL_OPENAPI if dinstar else control.CONTROL_OPENAPI
+            )
             return
         try:
             payload = orjson.loads(body) if body.strip() else {}

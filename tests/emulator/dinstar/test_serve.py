@@ -50,6 +50,7 @@ def test_digest_over_http_and_the_control_api() -> None:
             assert client.post("/_emu/advance", json={"seconds": 5}).json()["time"] == clock.now()
             assert client.post("/_emu/sim", json={"port": 99}).status_code == 400
             assert client.get("/_emu/nope").status_code == 404
+            assert "/_emu/exception" in client.get("/_emu/openapi.json").json()["paths"]
             document = client.get("/openapi.yaml")
             assert document.status_code == 200
             assert b"/api/send_sms" in document.content

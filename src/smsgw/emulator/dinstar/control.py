@@ -258,4 +258,21 @@ ROUTES: dict[tuple[str, str], Callable[[DinstarDevice, dict[str, Any]], Result]]
     ("GET", "/_emu/pushes"): pushes,
 }
 
-__all__ = ["ROUTES"]
+#: ``GET /_emu/openapi.json`` of a Dinstar device
+CONTROL_OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "smsgw emulator control API (dinstar-uc)", "version": "1"},
+    "paths": {
+        path: {
+            method.lower(): {
+                "summary": (handler.__doc__ or path).strip().splitlines()[0],
+                "responses": {"200": {"description": "JSON"}, "400": {"description": "{error: text}"}},
+            }
+            for (method, p), handler in ROUTES.items()
+            if p == path
+        }
+        for path in sorted({p for _, p in ROUTES})
+    },
+}
+
+__all__ = ["CONTROL_OPENAPI", "ROUTES"]
