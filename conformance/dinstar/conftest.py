@@ -90,17 +90,7 @@ def pushes(receiver: Any, conformance: Any, dinstar: DinstarClient) -> Any:
     A Dinstar gateway's push URL is device configuration (web UI, dinstar-uc-1.2 §17), not an API
     call: on a real device set it to the receiver's URL (``--callback-url``) before the run.  When the
     target is this project's emulator, the suite sets it through the emulator's control API."""
-    try:
-        resp = httpx.post(
-            f"{conformance.target}/_emu/config",
-            json={"push_url": receiver.push_url()},
-            timeout=conformance.timeout,
-            verify=False,  # noqa: S501 - the emulator's own loopback certificate
-        )
-        if resp.status_code == 200:
-            return receiver
-    except httpx.HTTPError:
-        pass
+    emulator_control(conformance, "config", {"push_url": receiver.push_url()})
     return receiver
 
 
@@ -137,3 +127,36 @@ def sms_tasks(dinstar: DinstarClient) -> Iterator[list[int]]:
     yield tasks
     for task_id in tasks:
         dinstar.stop_sms(task_id)
+
+
+def emulator_control(conformance: Any, path: str, body: dict[str, Any]) -> bool:
+    """POST to the control API of this project's emulator (``/_emu/...``); False on a real device.
+
+    Only for what a real device records by itself and the suite cannot cause through the API (calls
+    for the CDR checks, the push URL): on a real device those checks read what the device has."""
+    try:
+        resp = httpx.post(
+            f"{conformance.target}/_emu/{path}",
+            json=body,
+            timeout=conformance.timeout,
+            verify=False,  # noqa: S501 - the emulator's own loopback certificate
+        )
+    except httpx.HTTPError:
+        return False
+    return resp.status_code == 200
+
+
+@pytest.fixture(scope="session")
+def call_history(
+    conformance: Any, dinstar: DinstarClient, pushes: Any, port_table: list[dict[str, Any]]
+) -> Any:
+    """The device's CDRs (get_cdr), with an answered and an unanswered call recorded first when the
+    target is this project's emulator; SKIPPED when the device has no CDR at all."""
+    ports = [e["port"] for e in port_table if isinstance(e.get("port"), int)] or [0, 1]
+    mark = pushes.mark()
+    emulator_control(conformance, "call", {"port": ports[0], "duration": 42, "direction": "gsm->ip"})
+    emulator_control(conformance, "call", {"port": ports[-1], "duration": 0, "direction": "ip->gsm"})
+    resp = dinstar.get_cdr()
+    if not entries(resp, "cdr") and isinstance(resp.data, dict) and resp.data.get("error_code") == 200:
+        pytest.skip("the device has recorded no call (get_cdr answers no CDR)")
+    return {"answer": resp, "mark": mark}

@@ -1,0 +1,34 @@
+"""socks5_proxy (dinstar-uc-1.2 §25): on answers the proxy's socks_port, off disables it, another
+state is refused. Runs only with --allow-destructive, on a spare port, and turns the proxy off after."""
+
+from __future__ import annotations
+
+import pytest
+
+from dinstar.dinstar_support import answered, describe
+
+
+@pytest.mark.requirement("DS-SOCKS5-SCHEMA", "DS-SOCKS5-ON", "DS-SOCKS5-OFF")
+def test_socks5_on_and_off(check, dinstar, spare_port, restore):
+    """§25.2/§25.4: "Use "on" to enable socks5 proxy on this port. Response: {"error_code":200, ...,
+    "socks_port":1080}"; "Use "off" to disable socks5 proxy on this port"."""
+    restore.push(f"socks5 off on port {spare_port}", lambda: dinstar.socks5_proxy(spare_port, "off"))
+    on = dinstar.socks5_proxy(spare_port, "on")
+    check.attach_json("socks5_proxy on", on.data)
+    check.schema("dinstar/socks5_proxy.response", on.data, requirement="DS-SOCKS5-SCHEMA")
+    port = on.data.get("socks_port") if isinstance(on.data, dict) else None
+    check.expect(
+        answered(on, 200) and isinstance(port, int) and 0 < port < 65536,
+        f"state on: {describe(on)}",
+        requirement="DS-SOCKS5-ON",
+    )
+    off = dinstar.socks5_proxy(spare_port, "off")
+    check.schema("dinstar/socks5_proxy.response", off.data, requirement="DS-SOCKS5-SCHEMA")
+    check.expect(answered(off, 200), f"state off: {describe(off)}", requirement="DS-SOCKS5-OFF")
+
+
+@pytest.mark.requirement("DS-SOCKS5-BAD-REQUEST-400")
+def test_unknown_state_is_refused(check, dinstar):
+    """§25.2/§25.3: "state: It could be "on" or "off""; "400: Bad request"."""
+    resp = dinstar.socks5_proxy(0, "maybe")
+    check.expect(answered(resp, 400), f"state maybe: {describe(resp)}")
