@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any, Protocol
 from urllib.parse import quote, quote_plus
 
-from smsgw.fuzz.spec import OperationInfo, requirements_for
+from smsgw.fuzz.spec import CODE_KEY, REASON_KEY, OperationInfo, requirements_for
 from smsgw.spec.registry import SchemaRegistry
 from smsgw.verdicts import Verdict
 
@@ -140,9 +140,9 @@ def _describe(exchange: Exchange) -> str:
     return f"{exchange.method.upper()} {exchange.operation.path} -> HTTP {exchange.status}"
 
 
-def _body_code(data: Any) -> int | None:
+def _body_code(data: Any, key: str = "code") -> int | None:
     if isinstance(data, dict):
-        code = data.get("code")
+        code = data.get(key)
         if isinstance(code, int) and not isinstance(code, bool):
             return code
     return None
@@ -211,9 +211,10 @@ def check_code_in_body(env: CheckEnv, exchange: Exchange) -> list[Failure]:
         return [
             fail("code_in_body", "response", exchange, "Answer is not a JSON object", _describe(exchange))
         ]
-    if exchange.operation.operation_id == "goip_get_tasks" and "code" not in data:
+    key = CODE_KEY[env.family]
+    if exchange.operation.operation_id == "goip_get_tasks" and key not in data:
         return []  # the document's own example has the key "code " (erratum E-EJ-GETTASKS-CODE-KEY)
-    code = _body_code(data)
+    code = _body_code(data, key)
     if code is None:
         return [
             fail(
@@ -221,7 +222,7 @@ def check_code_in_body(env: CheckEnv, exchange: Exchange) -> list[Failure]:
                 "response",
                 exchange,
                 "No integer code in the answer",
-                f"{_describe(exchange)}: code={data.get('code')!r}",
+                f"{_describe(exchange)}: {key}={data.get(key)!r}",
             )
         ]
     if 400 <= exchange.status < 500 and code == success:
@@ -253,11 +254,14 @@ def check_error_body(env: CheckEnv, exchange: Exchange) -> list[Failure]:
     """A failure code is explained: ``reason`` (``desc`` for crypt_sess) is a non-empty string."""
     if exchange.status == 0 or exchange.status >= 500 or not _json_answer_expected(exchange):
         return []
+    reason_key = REASON_KEY[env.family]
     data = exchange.json()
-    code = _body_code(data)
-    if code is None or code == exchange.operation.success_code or not isinstance(data, dict):
+    code = _body_code(data, CODE_KEY[env.family])
+    if reason_key is None or code is None or code == exchange.operation.success_code:
         return []
-    key = "desc" if exchange.operation.operation_id == "crypt_sess" else "reason"
+    if not isinstance(data, dict):
+        return []
+    key = "desc" if exchange.operation.operation_id == "crypt_sess" else reason_key
     explanation = data.get(key)
     if isinstance(explanation, str) and explanation.strip():
         return []
@@ -334,7 +338,10 @@ def check_response_schema(env: CheckEnv, exchange: Exchange) -> list[Failure]:
     data = exchange.json()
     if data is None:
         return []  # code_in_body reports it
-    if op.success_code is not None and _body_code(data) != op.success_code:
+    code = _body_code(data, CODE_KEY[env.family])
+    if code is not None and code != (op.success_code if op.success_code is not None else code):
+        return []  # a failure answer: code_in_body and error_body judge it
+    if op.success_code is None and code is not None and code not in (0, 200):
         return []
     grade = env.registry.grade(op.response_schema, data)
     if grade.verdict is not Verdict.FAIL:
@@ -379,7 +386,7 @@ def _refused(env: CheckEnv, exchange: Exchange, replay: Replay) -> bool:
         data = json.loads(replay.content)
     except (ValueError, UnicodeDecodeError):
         return True  # not an answer the server could act on
-    code = _body_code(data)
+    code = _body_code(data, CODE_KEY[env.family])
     success = exchange.operation.success_code
     if success is not None and code is not None and code != success:
         return True
@@ -389,11 +396,11 @@ def _refused(env: CheckEnv, exchange: Exchange, replay: Replay) -> bool:
     return False
 
 
-def _accepted(exchange: Exchange) -> bool:
+def _accepted(exchange: Exchange, family: str) -> bool:
     if not 200 <= exchange.status < 300:
         return False
     success = exchange.operation.success_code
-    return success is None or _body_code(exchange.json()) == success
+    return success is None or _body_code(exchange.json(), CODE_KEY[family]) == success
 
 
 @device_check("ignored_auth")
@@ -405,7 +412,7 @@ def check_ignored_auth(env: CheckEnv, exchange: Exchange) -> list[Failure]:
         env.replay is None
         or not op.authenticated
         or op.operation_id in env.auth_checked
-        or not _accepted(exchange)
+        or not _accepted(exchange, env.family)
     ):
         return []
     env.auth_checked.add(op.operation_id)

@@ -75,10 +75,20 @@ TASK_STATUS_REQUIREMENTS: Mapping[str, tuple[str, ...]] = {
 #: A request with a wrong password / without credentials that is executed.
 WRONG_PASSWORD_REQUIREMENTS: Mapping[str, tuple[str, ...]] = {
     "ejoin": ("EJ-AUTH-WRONG-PASSWORD-REFUSED",),
+    "dinstar": ("DS-AUTH-WRONG-PASSWORD-401",),
 }
 MISSING_CREDENTIALS_REQUIREMENTS: Mapping[str, tuple[str, ...]] = {
     "ejoin": ("EJ-AUTH-MISSING-CREDENTIALS-REFUSED",),
+    "dinstar": ("DS-AUTH-UNAUTHENTICATED-401",),
 }
+#: A failure of an answer of an operation the table above does not name, per family.
+FAMILY_RESPONSE_REQUIREMENTS: Mapping[str, tuple[str, ...]] = {
+    "dinstar": ("DS-HTTP-ERROR-CODE-IN-BODY",),
+}
+#: The body member carrying the result code, per family (gateway-2.4 "code", dinstar-uc-1.2 §2
+#: "error_code"); and the one explaining a failure (Dinstar answers carry no explanation).
+CODE_KEY: Mapping[str, str] = {"ejoin": "code", "dinstar": "error_code"}
+REASON_KEY: Mapping[str, str | None] = {"ejoin": "reason", "dinstar": None}
 
 
 @dataclass(frozen=True)
@@ -222,4 +232,6 @@ def requirements_for(kind: str, operation_id: str, profile: str) -> tuple[str, .
         )
     else:
         candidates = OPERATION_REQUIREMENTS.get(operation_id, ())
+    if kind not in {"wrong-password", "missing-credentials"}:
+        candidates += FAMILY_RESPONSE_REQUIREMENTS.get(family, ())
     return applicable(candidates, profile)
