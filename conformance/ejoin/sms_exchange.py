@@ -4,8 +4,9 @@ The run submits, in one goip_post_sms request, three tasks from one registered p
 numbers (``--phone-number``; on the embedded emulator, the device's own SIMs):
 
 - ``plain``: one SMS, neither ``sdr`` nor ``dr`` (the defaults), its text given with ``chs=base64``;
-- ``group``: one SMS to two recipients, ``sdr=1`` and a per-task ``sr_cnt`` of 1 (a report per
-  result: the counters must accumulate, the details must not repeat);
+- ``group``: one SMS (with non-ASCII text, default chs utf8) to two recipients, ``sdr=1`` and a
+  per-task ``sr_cnt`` of 1 (a report per result: the counters must accumulate, the details must not
+  repeat);
 - ``single``: one SMS, ``sdr=1`` and ``dr=1`` (a delivery report, queued last so that every other
   received SMS or report arrives before it).
 
@@ -172,6 +173,9 @@ def run_exchange(  # noqa: PLR0917 - the fixtures it needs
         tid = new_tid()
         return {"tid": tid, "to": to, "sms": f"{text} {tid}", "from": str(port), **fields}
 
+    def accented(task: dict[str, Any]) -> dict[str, Any]:
+        return {**task, "sms": task["sms"] + " \u00fc\u4f60\u597d"}  # utf8, the default chs
+
     def coded(task: dict[str, Any]) -> dict[str, Any]:
         return {**task, "sms": b64(task["sms"]), "chs": "base64"}
 
@@ -179,7 +183,7 @@ def run_exchange(  # noqa: PLR0917 - the fixtures it needs
         port=port,
         recipients=numbers,
         plain=coded(task(second)),
-        group=task(f"{numbers[0]},{second}", sdr=1, sr_cnt=1),
+        group=accented(task(f"{numbers[0]},{second}", sdr=1, sr_cnt=1)),
         single=task(numbers[0], sdr=1, dr=1),
         loopback=bool(looped),
     )

@@ -108,6 +108,7 @@ def test_received_sms_are_posted_as_recv_sms(check, sms_exchange):
     "EJ-RECV-TUPLE-RECIPIENT",
     "EJ-RECV-TUPLE-CONTENT-BASE64",
     "EJ-SMS-SEND-CHS-BASE64",
+    "EJ-SMS-SEND-CHS-DEFAULT-UTF8",
 )
 def test_received_sms_tuple_describes_the_sms(check, sms_exchange, device_status, timers):
     """gateway-2.4 §7.2.3: "[0]: Delivery report flag,0:normal SMS", "[1]: Receive report('1.01',
@@ -166,6 +167,13 @@ def test_received_sms_tuple_describes_the_sms(check, sms_exchange, device_status
         isinstance(stamp, int) and low <= stamp <= high,
         f"received at {item[2]!r}, UTC now {now:.0f}",
         requirement="EJ-RECV-TUPLE-TIMESTAMP",
+    )
+    group = exchange.group
+    check.expect(
+        len(exchange.sms_of(group)) >= 1,
+        f"the task without chs (utf8) carried {group['sms']!r}; received contents "
+        f"{[t[5] for _, t in exchange.tuples() if len(t) >= 6]}",
+        requirement="EJ-SMS-SEND-CHS-DEFAULT-UTF8",
     )
     plain = exchange.plain
     text = exchange.decoded(plain)

@@ -425,18 +425,47 @@ def test_get_tasks_lists_waiting_tasks_as_submitted(check, ejoin, sms_tasks, tim
     )
 
 
-@pytest.mark.requirement("EJ-TASK-PAUSE-ONLY-WAITING")
+@pytest.mark.requirement("EJ-TASK-PAUSE-ONLY-WAITING", "EJ-TASK-QUERY-ONLY-WAITING")
 def test_a_task_already_sent_cannot_be_paused(check, ejoin, sms_exchange):
     """gateway-2.4 §6.2.4: "When a SMS task is still waiting to be sent in the send queue, one or
     more SMS can be paused."; §6.3.3: "If task status ID not equal to 0, then means this task not
     received by device."
 
     Pauses the run's SMS exchange's last task, whose SMS were all sent and reported: its result
-    must not be 0 OK.
+    must not be 0 OK; §6.2.7: goip_get_tasks lists "the SMS task waiting to be sent in the send
+    queue", so none of the exchange's tasks.
     """
     exchange = sms_exchange
     tid = exchange.single["tid"]
     if not exchange.accepted or not exchange.done(exchange.single):
         check.skip(f"the exchange's task {tid} was not reported finished")
+    queue = queued_tids(ejoin, exchange.port)
+    listed = sorted(set(queue or {}) & {t["tid"] for t in exchange.tasks})
+    check.expect(
+        queue is not None and not listed,
+        f"goip_get_tasks of port {exchange.port} lists the sent tasks {listed}",
+        requirement="EJ-TASK-QUERY-ONLY-WAITING",
+    )
     got = _results(ejoin.pause_sms([tid])).get(tid)
-    check.expect(status_code(got) not in (0, None), f"pause of tid {tid}, already sent, answered {got!r}")
+    check.expect(
+        status_code(got) not in (0, None),
+        f"pause of tid {tid}, already sent, answered {got!r}",
+        requirement="EJ-TASK-PAUSE-ONLY-WAITING",
+    )
+
+
+@pytest.mark.requirement("EJ-TASK-QUERY-TIDS-FILTER")
+def test_get_tasks_may_be_limited_to_given_tids(check, ejoin, sms_tasks, timers, conformance):
+    """gateway-2.4 §6.3.6.2: "{"tids": [tid1,tid2,...,tidn]}", "tids | String | The task ID to be
+    query. | None | N" (MAY: erratum E-EJ-GETTASKS-TIDS-BODY).
+
+    Queues a blocker and two tasks on one port and asks goip_get_tasks with a {"tids": [...]} body
+    naming the second: only it may be listed.
+    """
+    first, second = sms_tasks.task(), sms_tasks.task()
+    _submit(check, ejoin, [_blocker(sms_tasks, timers), first, second])
+    auth = {"username": conformance.username, "password": conformance.password.reveal()}
+    query = {**auth, "version": API_VERSION, "port": sms_tasks.port, "pos": 0, "num": 20}
+    resp = ejoin.request("GET", "goip_get_tasks.html", params=query, json_body={"tids": [second["tid"]]})
+    listed = [t.get("tid") for t in _listing(resp)]
+    check.expect(listed == [second["tid"]], f"a query for tid {second['tid']} listed {listed}")

@@ -302,3 +302,26 @@ def test_unregistered_port_accepted_defect(make_device: Callable[..., Device]) -
 
     assert status() == "5 SIM Unregistered"
     assert status("defect.unregistered-port-accepted") == "0 OK"
+
+
+def test_get_tasks_tids_lists_sent_and_latin1_defects(
+    make_device: Callable[..., Device], clock: VirtualClock
+) -> None:
+    def listing(device: Device, body: Any = b"") -> list[Any]:
+        query = "username=root&password=root&port=1&pos=0&has_content=1"
+        return call(device, "GET", "/goip_get_tasks.html", query, body).payload()["tasks"]
+
+    def queued(*switches: str) -> Device:
+        device = make_device(switches=switches)
+        tasks = [{**TASK, "tid": tid, "sms": "ü", "intvl": "9000", "to": "10086,10010"} for tid in (1, 2, 3)]
+        _post(device, {"tasks": tasks})
+        return device
+
+    assert [t["tid"] for t in listing(queued(), {"tids": [2]})] == [2]
+    assert len(listing(queued("defect.get-tasks-tids-ignored"), {"tids": [2]})) == 3
+    assert listing(queued())[0]["sms"] == "ü"
+    assert listing(queued("defect.utf8-as-latin1"))[0]["sms"] == "Ã¼"
+    for switches, want in (((), []), (("defect.get-tasks-lists-sent",), [1, 2, 3])):
+        device = queued(*switches)
+        run(device, clock, 200)
+        assert [t["tid"] for t in listing(device)] == want

@@ -141,6 +141,7 @@ D_SENT_DATA_B64 = defect("defect.sent-sms-data-base64", "sent-sms data is base64
 D_SENT_SMC_NULL = defect("defect.sent-sms-smc-null", "sent-sms smc is null, not a string")
 D_GET_SEND_REFUSED = defect("defect.get-send-refused", "goip_post_sms by GET (the previous API) is refused")
 D_SR_CNT_STRING_IGNORED = defect("defect.sr-cnt-string-ignored", 'a send-sms sr_cnt string ("1") is ignored')
+D_TIDS_FILTER_IGNORED = defect("defect.get-tasks-tids-ignored", 'goip_get_tasks ignores a {"tids"} body')
 D_RPTS_OBJECT = defect("defect.rpts-object", "a status-report of one report sends rpts as an object")
 D_PAR_SET_WRONG = defect("defect.par-set-wrong", "op=set answers par_set 0 although parameters were set")
 D_IP_LIST_IGNORED = defect("defect.ip-list-ignored", "the device IP white/black lists are not enforced")
@@ -933,7 +934,7 @@ class Device:
             waiting = self.tasks.waiting(port)
         if self.switches.on(D_GET_TASKS_REVERSED):
             waiting.reverse()
-        tids = _tids_filter(request.body)
+        tids = None if self.switches.on(D_TIDS_FILTER_IGNORED) else _tids_filter(request.body)
         if tids is not None:  # the optional {"tids": [...]} of §6.3.6.2 (E-EJ-GETTASKS-TIDS-BODY)
             waiting = [t for t in waiting if t.tid in tids]
         picked = waiting[pos : pos + num]

@@ -130,6 +130,12 @@ D_SMSTYPE_IGNORED = defect("defect.smstype-ignored", "an unknown smstype is take
 D_UNREGISTERED_ACCEPTED = defect(
     "defect.unregistered-port-accepted", "a task from a port whose SIM is not registered is answered 0 OK"
 )
+D_LISTS_SENT = defect(
+    "defect.get-tasks-lists-sent", "goip_get_tasks keeps listing tasks whose SMS were all sent"
+)
+D_UTF8_AS_LATIN1 = defect(
+    "defect.utf8-as-latin1", "a utf8 sms is read as Latin-1: non-ASCII text arrives garbled"
+)
 D_SR_UNSENT_MISSING = defect("defect.sr-unsent-missing", "status-report entries lack unsent")
 D_SR_TID_INTERNAL = defect(
     "defect.sr-tid-internal", "status-report tid is the device's own task number, not the tid of the task"
@@ -308,6 +314,8 @@ class TaskBoard:
         self.reporting: set[Task] = set()
         #: report entries waiting for the device-level flush (status-report rpts[])
         self.cache: list[dict[str, Any]] = []
+        #: finished tasks goip_get_tasks still lists (only kept for defect.get-tasks-lists-sent)
+        self.listed_sent: dict[int, list[Task]] = {}
         self.cache_since: float | None = None
         self.accepted = 0
         #: source address of the request being handled (sent-sms src_ip)
@@ -406,6 +414,8 @@ class TaskBoard:
             task.sdr_on = task.sdr_on or sw.on(D_SDR_DEFAULT_ON)
             task.sr_cnt = 10 if sw.on(D_TASK_SR_CNT_IGNORED) else task.sr_cnt
             task.chs = "utf8" if sw.on(D_CHS_BASE64_IGNORED) else task.chs
+            if sw.on(D_UTF8_AS_LATIN1) and task.chs == "utf8":
+                task.sms = task.sms.encode().decode("latin-1")
         to_all = spec.get("to_all")
         self._enqueue(task, numbers, ports, bool(from_spec), to_all, now)
         self.tasks[tid] = task
@@ -576,6 +586,8 @@ class TaskBoard:
             task = job.task
             if not task.removed and task.tid not in seen and self.tasks.get(task.tid) is task:
                 seen[task.tid] = task
+        for task in self.listed_sent.get(port, ()):
+            seen.setdefault(task.tid, task)
         return list(seen.values())
 
     def describe(self, task: Task, content: bool) -> dict[str, Any]:
@@ -700,6 +712,8 @@ class TaskBoard:
                     task.all_fdr.append(record)
         task.since += 1
         if task.finished:
+            if self.switches.on(D_LISTS_SENT):
+                self.listed_sent.setdefault(job.port, []).append(task)
             self._final(task, at)
         elif task.since >= task.sr_cnt:
             self._report(task, at)
@@ -785,6 +799,7 @@ class TaskBoard:
         self.reporting.clear()
         self.cache.clear()
         self.cache_since = None
+        self.listed_sent.clear()
 
     def unsent_on(self, port: int) -> int:
         return sum(1 for job in self.queues[port] if not job.task.removed)
