@@ -13,6 +13,7 @@ import pytest
 
 from smsgw.emulator.clock import VirtualClock
 from smsgw.emulator.device import DeviceConfig
+from smsgw.emulator.dinstar import control
 from smsgw.emulator.dinstar.device import DinstarDevice
 from smsgw.emulator.faults import catalog
 from smsgw.emulator.network import Network
@@ -26,6 +27,14 @@ DINSTAR_QUIRKS = sorted(
     n for n, s in catalog().items() if s.kind == "quirk" and (s.erratum or "").startswith("E-DS-")
 )
 Entry = tuple[str, str | None, int, Any]
+MMS_CONFIG = {
+    "APN": "cmwap",
+    "username": "",
+    "password": "",
+    "MMSC": "http://mmsc",
+    "MMS_proxy": "",
+    "MMS_port": "80",
+}
 
 
 def scenario(*switches: str) -> list[Entry]:
@@ -151,12 +160,38 @@ def scenario(*switches: str) -> list[Entry]:
         "set_config",
         "POST",
         "/api/set_config",
-        body={"sip_trunk": [trunk]},
+        body={"sip_trunk": [trunk, {**trunk, "index": 1}]},
         schema="dinstar/set_config.response",
     )
     req("get_config", "POST", "/api/get_config", body={"sip_trunk": []}, schema="dinstar/get_config.response")
+    req(
+        "get_config 0",
+        "POST",
+        "/api/get_config",
+        body={"sip_trunk": [0]},
+        schema="dinstar/get_config.response",
+    )
     req("mms_file", "POST", "/api/mms_file/file0", body=b"--b\r\nfile\r\n--b--")
-    api("send_mms", {"port": 0, "title": "t", "number": "10086", "file_id": 0})
+    api("mms_configuration", {"port": 0, "configuration": MMS_CONFIG})
+    api("mms_configuration", {"port": 40, "configuration": MMS_CONFIG})
+    mms = api("send_mms", {"port": 0, "title": "t", "number": "10086", "file_id": 0})
+    api("send_mms", {"port": 0, "title": "t", "number": "10086", "file_id": 7})
+    mms_id = mms.get("mms_id", 1) if isinstance(mms, dict) else 1
+    api("query_mms_sending_status", query=f"mms_id={mms_id}")
+    pushes(6)
+    api("query_mms_sending_status", query=f"mms_id={mms_id}")
+    api("query_mms_sending_status", query="mms_id=99")
+    api("socks5_proxy", {"port": 0, "state": "on"})
+    api("socks5_proxy", {"port": 0, "state": "off"})
+    control.call(dev, {"port": 2, "duration": 3, "direction": "gsm->ip"})
+    control.call(dev, {"port": 3, "duration": 0})
+    pushes(1)
+    api("get_cdr", {})
+    api("get_cdr", {"port": [2], "time_after": "2000-01-01 00:00:00"})
+    api("get_cdr", {"time_after": "2100-01-01 00:00:00"})
+    req("stk go", "POST", "/STKGo", body={"port": 1, "item": 1})
+    req("stk view", "GET", "/GetSTKView", "port=1", schema="dinstar/getstkview.response")
+    req("stk frame", "GET", "/GetSTKCurrFrameIndex", "port=1", schema="dinstar/getstkcurrframeindex.response")
     # authentication last: a lockout would hide the rest
     challenge = call(dev, "GET", "/api/query_sms_in_queue", headers={})
     out.append(("no credentials", None, challenge.status, None))
