@@ -21,8 +21,8 @@ def registry() -> SchemaRegistry:
 
 
 @contextmanager
-def _device(profile: str, *switches: str) -> Iterator[str]:
-    config = DeviceConfig(profile=profile, password=PASSWORD, switches=switches)
+def _device(profile: str, *switches: str, username: str = "root") -> Iterator[str]:
+    config = DeviceConfig(profile=profile, username=username, password=PASSWORD, switches=switches)
     with Fleet(1, config, clock=ScaledClock(10)) as fleet:
         yield fleet.urls[0]
 
