@@ -214,6 +214,7 @@ def test_optional_and_string_typed_fields_are_accepted(check, ejoin, sms_tasks):
         resp = ejoin.post(
             "goip_post_sms.html", {**top, "tasks": [sms_tasks.task(**fields)]}, version=API_VERSION
         )
+        check.schema(POST_SMS_RESPONSE, resp.data, requirement=rid)
         check.expect(_accepted(resp), f"a request {what} answered {resp.text[:200]!r}", requirement=rid)
 
 
@@ -250,6 +251,8 @@ def test_get_form_of_the_previous_api_is_accepted(check, ejoin, sms_tasks):
     task = sms_tasks.task()
     resp = ejoin.get("goip_post_sms.html", **{k: str(v) for k, v in task.items()})
     data = resp.data if isinstance(resp.data, dict) else None
+    if data is not None:
+        check.schema(POST_SMS_RESPONSE, data)
     taken = data is None or (data.get("code") == 200 and _accepted(resp))
     check.expect(
         resp.status == 200 and taken, f"GET goip_post_sms answered HTTP {resp.status} {resp.text[:200]!r}"
@@ -266,6 +269,7 @@ def test_post_carries_an_sms_longer_than_300_characters(check, ejoin, sms_tasks)
     task = sms_tasks.task()
     task["sms"] = (task["sms"] + " ") * (320 // (len(task["sms"]) + 1) + 1)
     resp = ejoin.post_sms([task])
+    check.schema(POST_SMS_RESPONSE, resp.data)
     check.expect(_accepted(resp), f"a {len(task['sms'])}-character SMS was answered {resp.text[:200]!r}")
 
 
@@ -279,6 +283,7 @@ def test_smstype_0_is_an_sms_and_an_unknown_type_is_refused(check, ejoin, sms_ta
     """
     sms, unknown = sms_tasks.task(smstype=0), sms_tasks.task(smstype=9)
     resp = ejoin.post_sms([sms, unknown])
+    check.schema(POST_SMS_RESPONSE, resp.data)
     got = [s.get("status") for s in _statuses(resp)]
     check.expect(
         len(got) == 2 and status_code(got[0]) == 0 and status_code(got[1]) not in (0, None),

@@ -359,7 +359,9 @@ def test_get_tasks_lists_waiting_tasks_as_submitted(check, ejoin, sms_tasks, tim
         f"goip_get_tasks without port answered {resp.text[:160]!r}",
         requirement="EJ-TASK-QUERY-PORT-REQUIRED",
     )
-    plain = _listing(ejoin.get("goip_get_tasks.html", version=API_VERSION, port=port, pos=0))
+    answer = ejoin.get("goip_get_tasks.html", version=API_VERSION, port=port, pos=0)
+    check.schema("ejoin/goip_get_tasks.response", answer.data, requirement="EJ-TASK-QUERY-TASK-FIELDS")
+    plain = _listing(answer)
     check.expect(
         len(plain) == 10,
         f"{len(plain)} tasks listed without num (12 queued)",
