@@ -355,6 +355,31 @@ def test_sim_pool_id_is_a_string(check, answers):
     )
 
 
+@pytest.mark.requirement("EJ-STATUS-PORT-SIG")
+def test_sig_is_the_module_signal_value(check, answers):
+    """gateway-2.4 §4.1.4: "sig | int | Signal value of the module | None | N" (§6.4.1 "sig": 15;
+    erratum E-EJ-PORT-SIG-STRING: an integer 0-99, CSQ-style, a decimal string tolerated)."""
+
+    def sig(e: dict[str, Any]) -> str | None:
+        value = e.get("sig")
+        if value is None or (_is_int(value) and 0 <= value <= 99):
+            return None
+        return f"sig {value!r}"
+
+    _grade(
+        check,
+        "EJ-STATUS-PORT-SIG",
+        answers.entries,
+        sig,
+        "sig (0-99)",
+        lambda e: (
+            "E-EJ-PORT-SIG-STRING"
+            if isinstance(e.get("sig"), str) and e["sig"].isdigit() and int(e["sig"]) <= 99
+            else None
+        ),
+    )
+
+
 @pytest.mark.requirement("EJ-STATUS-USAGE-CALL-DURATION")
 def test_call_duration_counters_are_used_over_limit(check, answers):
     """simple-v2 §4.1: "tot_dur | String | Accumulated call duration statistics "tot_dur":"n/m", n

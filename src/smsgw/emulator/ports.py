@@ -66,6 +66,7 @@ D_INSERTED_ALWAYS_0 = defect("defect.inserted-always-0", "inserted is 0 for ever
 D_SLOT_ACTIVE_INVERTED = defect("defect.slot-active-inverted", "slot_active is 0 for enabled slots")
 D_DUR_INT = defect("defect.dur-minutes-int", "tot_dur, mon_dur and day_dur are integer minutes, not n/m")
 D_PORT_SEQ_CONSTANT = defect("defect.port-seq-constant", "port status seq stays at 1")
+D_SIG_DBM = defect("defect.sig-dbm", "sig is the signal in dBm (-113..-51), not the 0-31 CSQ value")
 D_USAGE_NUMBERS = defect(
     "defect.usage-counters-numbers", "usage counters are JSON numbers (used only; dataflow in MB)"
 )
@@ -541,6 +542,8 @@ class PortBank:
     def _entry_defects(entry: dict[str, Any], switches: Switches) -> None:
         if switches.on(D_BAL_MISSING):
             entry.pop("bal", None)
+        if switches.on(D_SIG_DBM) and isinstance(entry.get("sig"), int):
+            entry["sig"] = -113 + 2 * entry["sig"]
         if switches.on(D_OPR_EMPTY):
             entry["opr"] = ""
         if switches.on(D_OPR_NAME_ONLY) and entry.get("opr"):
