@@ -67,6 +67,13 @@ def test_get_config_answers_only_what_is_asked(check, dinstar):
         f"tel_to_ip_routing [63, 62] answered {routes}",
         requirement="DS-CONFIG-GET-INDEX-FILTER",
     )
+    absent = next(i for i in range(32) if i not in trunks)
+    none = _config(dinstar, sip_trunk=[absent]).get("sip_trunk") or []
+    check.expect(
+        all(isinstance(t, dict) and t.get("index") == absent for t in none),
+        f"sip_trunk [{absent}] (no such trunk) answered indexes {[t.get('index') for t in none]}",
+        requirement="DS-CONFIG-GET-INDEX-FILTER",
+    )
     check.expect(
         set(data) <= {"sip_trunk", "tel_to_ip_routing"},
         f"groups not asked for: {sorted(set(data))}",

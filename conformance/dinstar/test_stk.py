@@ -57,6 +57,9 @@ def test_view_values_and_frame_agree(check, dinstar, port_table):
         kind in INPUT_TYPES, f"input_type {view.get('input_type')!r}", requirement="DS-STK-INPUT-TYPE-VALUES"
     )
     items = view.get("item")
+    check.expect(
+        "input_type" in view, f"GetSTKView answered no view: {view!r}", requirement="DS-STK-ITEMS-FOR-MENUS"
+    )
     if kind in (1, 2):
         check.expect(
             isinstance(items, list)
@@ -91,6 +94,11 @@ def test_stk_go_selects_and_navigates(check, dinstar, own_port, restore):
         answered(go, 200), f"STKGo item {items[0].get('item_id')}: {describe(go)}", requirement="DS-STK-GO"
     )
     after = _view(dinstar, own_port)
+    check.expect(
+        (after.get("item"), after.get("text")) != (view.get("item"), view.get("text")),
+        f"the view did not change after selecting item {items[0].get('item_id')}: {after!r}",
+        requirement="DS-STK-GO",
+    )
     check.expect(
         after.get("frame_id") != view.get("frame_id"),
         f"frame_id stayed {view.get('frame_id')!r} after STKGo",

@@ -18,7 +18,11 @@ def _statuses(resp) -> dict:
 
 
 @pytest.mark.requirement(
-    "DS-USSD-SEND-SCHEMA", "DS-USSD-ACCEPTED-202", "DS-USSD-COMMAND-DEFAULT-SEND", "DS-USSD-REPLY-AFTER-SEND"
+    "DS-USSD-SEND-SCHEMA",
+    "DS-USSD-ACCEPTED-202",
+    "DS-USSD-COMMAND-DEFAULT-SEND",
+    "DS-USSD-REPLY-AFTER-SEND",
+    "DS-USSD-REPLY-PER-PORT",
 )
 def test_send_ussd_is_accepted_and_answered(check, dinstar, own_port, timers):
     """§7.3: "202: request has been accepted and processed"; §7.2 "command ... default value is
@@ -46,7 +50,7 @@ def test_send_ussd_is_accepted_and_answered(check, dinstar, own_port, timers):
     check.expect(
         bool(text),
         f"no USSD reply on port {own_port} within {timers.wait(timers.send_timeout):.0f} s",
-        requirement="DS-USSD-REPLY-AFTER-SEND",
+        requirement=("DS-USSD-REPLY-AFTER-SEND", "DS-USSD-REPLY-PER-PORT"),
     )
 
 
@@ -77,7 +81,7 @@ def test_each_port_gets_a_status_and_unregistered_503(  # noqa: PLR0917 - fixtur
     check.expect(
         statuses.get(port) == 503,
         f"port {port} (not registered) status {statuses.get(port)!r}",
-        requirement="DS-USSD-UNREGISTERED-503",
+        requirement=("DS-USSD-UNREGISTERED-503", "DS-USSD-PER-PORT-STATUS"),
     )
 
 

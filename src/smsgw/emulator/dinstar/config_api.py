@@ -27,6 +27,40 @@ D_STATUS_NUMBERS = defect(
 D_SET_CONFIG_NOT_STORED = defect(
     "defect.dinstar-set-config-not-stored", "set_config answers success but get_config returns the old values"
 )
+# defects the conformance checks kill (conformance/kills/dinstar.yaml)
+D_STATUS_USED_OVER_TOTAL = defect(
+    "defect.dinstar-status-used-over-total", "get_status reports more flash and memory used than there is"
+)
+D_CONFIG_EMPTY_INDEX_NONE = defect(
+    "defect.dinstar-config-empty-index-none", "get_config answers no entry for an empty index array"
+)
+D_CONFIG_INDEX_IGNORED = defect(
+    "defect.dinstar-config-index-ignored", "get_config ignores the listed indexes"
+)
+D_CONFIG_ALL_GROUPS = defect(
+    "defect.dinstar-config-all-groups", "get_config answers every group, also when none is asked for"
+)
+D_CONFIG_VALUES_OFF_SPEC = defect(
+    "defect.dinstar-config-values-off-spec",
+    'get_config answers enable "1", port_map as an array and the default routes as index 0',
+)
+D_SET_CONFIG_OUTCOME_OFF_SPEC = defect(
+    "defect.dinstar-set-config-outcome-off-spec",
+    'set_config answers {"result": "ok"} instead of the outcomes',
+)
+D_MMS_FILE_NOT_STORED = defect("defect.dinstar-mms-file-not-stored", "mms_file answers 200 but keeps no file")
+D_MMS_UNKNOWN_FILE_SENT = defect(
+    "defect.dinstar-mms-unknown-file-sent", "send_mms accepts a file_id that was never uploaded"
+)
+D_MMS_STATUS_OFF_SPEC = defect(
+    "defect.dinstar-mms-status-off-spec",
+    "query_mms_sending_status answers 500 for known and 200 for unknown ids",
+)
+D_MMS_CONFIG_ANY_PORT = defect(
+    "defect.dinstar-mms-config-any-port", "mms_configuration of a port the gateway lacks answers 200"
+)
+D_SOCKS_NO_PORT = defect("defect.dinstar-socks5-no-port", "socks5_proxy on answers without socks_port")
+D_SOCKS_OFF_500 = defect("defect.dinstar-socks5-off-500", "socks5_proxy off answers 500")
 
 CONFIG_SECTIONS = ("sip_proxy", "sip_trunk", "ip_to_tel_routing", "tel_to_ip_routing", "port_group")
 MMS_KEYS = ("APN", "username", "password", "MMSC", "MMS_proxy", "MMS_port")
@@ -130,6 +164,8 @@ def get_status(dev: DinstarDevice, params: dict[str, Any], request: Request) -> 
         "memory_free": 58928 - len(dev.inbox.messages) // 10,
         "memory_used": 50520 + len(dev.inbox.messages) // 10,
     }
+    if dev.switches.on(D_STATUS_USED_OVER_TOTAL):
+        values["flash_used"], values["memory_used"] = values["flash_total"] + 1, values["memory_total"] + 1
     strings = not dev.switches.on(D_STATUS_NUMBERS)
     return Response.json({"performance": {k: str(v) if strings else v for k, v in values.items()}})
 
@@ -146,7 +182,10 @@ def _indexes(value: Any, key: str) -> list[int] | None:
 
 
 def get_config(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
+    sw = dev.switches
     asked = {k: _indexes(params[k], k) for k in CONFIG_SECTIONS if k in params}
+    if sw.on(D_CONFIG_ALL_GROUPS):
+        asked = {k: asked.get(k) or ([] if k != "sip_proxy" else None) for k in CONFIG_SECTIONS}
     if not asked:
         raise BadRequest(f"select at least one of {', '.join(CONFIG_SECTIONS)}")
     config = dev.settings.config
@@ -154,8 +193,19 @@ def get_config(dev: DinstarDevice, params: dict[str, Any], request: Request) -> 
     for key, indexes in asked.items():
         if key == "sip_proxy":
             answer[key] = copy.deepcopy(config[key])
+        elif not indexes and sw.on(D_CONFIG_EMPTY_INDEX_NONE):
+            answer[key] = []
         else:
-            answer[key] = [copy.deepcopy(e) for e in config[key] if not indexes or e["index"] in indexes]
+            every = not indexes or sw.on(D_CONFIG_INDEX_IGNORED)
+            answer[key] = [copy.deepcopy(e) for e in config[key] if every or e["index"] in (indexes or [])]
+    if sw.on(D_CONFIG_VALUES_OFF_SPEC):
+        for entries in answer.values():
+            for entry in entries if isinstance(entries, list) else []:
+                entry["enable"] = "1"
+                if "port_map" in entry:
+                    entry["port_map"] = list(range(dev.n_ports))
+                if entry.get("index") == 63:
+                    entry["index"] = 0
     return Response.json(answer)
 
 
@@ -192,6 +242,8 @@ def set_config(dev: DinstarDevice, params: dict[str, Any], request: Request) -> 
                 config[key] = [existing[i] for i in sorted(existing)]
             done.append(f"{entry['index']}_success")
         answer.append({key: done})
+    if dev.switches.on(D_SET_CONFIG_OUTCOME_OFF_SPEC):
+        return Response.json({"result": "ok"})
     return Response.json(answer)
 
 
@@ -208,6 +260,8 @@ def mms_configuration(dev: DinstarDevice, params: dict[str, Any], request: Reque
     try:
         port = dev.bank_port(raw)
     except BadRequest:
+        if dev.switches.on(D_MMS_CONFIG_ANY_PORT):
+            return dev.reply(200)
         return dev.reply(404)
     dev.settings.mms_config[port] = {k: configuration[k] for k in MMS_KEYS}
     return dev.reply(200)
@@ -217,7 +271,8 @@ def mms_file(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
     file_id = int(request.path.rsplit("file", 1)[1])
     if request.method != "POST" or not request.body:
         raise BadRequest("POST the file as multipart/form-data")
-    dev.settings.files[file_id] = len(request.body)
+    if not dev.switches.on(D_MMS_FILE_NOT_STORED):
+        dev.settings.files[file_id] = len(request.body)
     return dev.reply(200)
 
 
@@ -230,7 +285,7 @@ def send_mms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
     if not isinstance(title, str) or not isinstance(number, str) or not number.removeprefix("+").isdigit():
         raise BadRequest("title and number must be strings (number: digits)")
     file_id = as_int(params["file_id"], "file_id", high=MMS_FILES - 1)
-    if file_id not in dev.settings.files:
+    if file_id not in dev.settings.files and not dev.switches.on(D_MMS_UNKNOWN_FILE_SENT):
         return dev.reply(404)
     settings = dev.settings
     mms_id = settings.next_mms
@@ -247,6 +302,8 @@ def query_mms_sending_status(dev: DinstarDevice, params: dict[str, Any], request
         raise BadRequest("mms_id is required")
     mms_id = as_int(params["mms_id"], "mms_id")
     mms = dev.settings.mms.get(mms_id)
+    if dev.switches.on(D_MMS_STATUS_OFF_SPEC):
+        return dev.reply(200 if mms is None else 500, mms_id=mms_id)
     if mms is None:
         return dev.reply(404, mms_id=mms_id)
     if dev.clock.now() < mms.due:
@@ -265,6 +322,10 @@ def socks5_proxy(dev: DinstarDevice, params: dict[str, Any], request: Request) -
     if state == "on" and not dev.can_send(port):
         return dev.reply(503)
     dev.settings.socks[port] = state == "on"
+    if state == "off" and dev.switches.on(D_SOCKS_OFF_500):
+        return dev.reply(500)
+    if dev.switches.on(D_SOCKS_NO_PORT):
+        return dev.reply(200)
     return dev.reply(200, socks_port=1080 + port - 1)
 
 

@@ -11,6 +11,7 @@ from smsgw.emulator.clock import VirtualClock
 from smsgw.emulator.control import ControlError
 from smsgw.emulator.dinstar.common import fmt_time
 from smsgw.emulator.dinstar.device import DinstarDevice
+from smsgw.emulator.dinstar.ports_api import D_UNANSWERED_CDR_PUSHED
 from smsgw.emulator.faults import UnknownSwitchError, catalog
 from smsgw.emulator.network import OutcomeRule
 from smsgw.emulator.ports import Slot
@@ -157,7 +158,7 @@ def call(device: DinstarDevice, body: dict[str, Any]) -> Result:
         "bcch": "",
     }
     device.cdrs.append(cdr)
-    if duration > 0:
+    if duration > 0 or device.switches.on(D_UNANSWERED_CDR_PUSHED):
         device.outbox.append(("cdr", [{k: v for k, v in cdr.items() if not k.startswith("_")}]))
     return 200, {"port": slot.port - 1, "duration": duration}
 

@@ -49,6 +49,12 @@ D_PORTS_ONE_BASED = defect(
 )
 D_PUSH_SN_MISSING = defect("defect.dinstar-push-sn-missing", "pushes lack the sn field")
 D_SN_MISSING = defect("defect.dinstar-sn-missing", "API answers lack the sn field")
+D_STK_NOT_FOUND = defect("defect.dinstar-stk-not-found", "the STK paths answer 404 (STK only under /api/)")
+D_SMS_NOT_PUSHED = defect("defect.dinstar-sms-not-pushed", "received SMS are not pushed")
+D_PUSH_SMS_ID_OFF = defect(
+    "defect.dinstar-sms-push-id-differs", "pushed SMS carry another incoming_sms_id than the query shows"
+)
+D_REGISTER_NOT_PUSHED = defect("defect.dinstar-register-not-pushed", "SIM register changes are not pushed")
 D_API_DISABLED = defect(
     "defect.dinstar-api-disabled", "the new-version API is off: /api/* answers the web UI's HTML 404 page"
 )
@@ -194,6 +200,12 @@ class DinstarDevice:
                 return self._finish(
                     DinstarResponse(401, body, JSON_CT, headers=(("WWW-Authenticate", outcome.challenge),))
                 )
+        if (
+            self.switches.on(D_STK_NOT_FOUND)
+            and not request.path.startswith("/api/")
+            and "STK" in request.path
+        ):
+            return self._finish(Response.json(self.answer(404), 404))
         if self.switches.on(D_API_DISABLED) and request.path.startswith("/api/"):
             return self._finish(Response(404, b"<html><body>Not Found</body></html>", "text/html"))
         try:
@@ -317,8 +329,11 @@ class DinstarDevice:
             slot = self.bank.slot(port, slot_no)
             smsc = f"+{self.network.smsc}" if self.network is not None else ""
             sms = self.inbox.add(port, slot_no, number=sender, smsc=smsc, at=at, text=text, imsi=slot.imsi)
-            events.append(sms_api.incoming_entry(self, sms))
-        if events:
+            entry = sms_api.incoming_entry(self, sms)
+            if self.switches.on(D_PUSH_SMS_ID_OFF):
+                entry["incoming_sms_id"] += 1000
+            events.append(entry)
+        if events and not self.switches.on(D_SMS_NOT_PUSHED):
             self.outbox.append(("sms", events))
 
     def _register_events(self) -> None:
@@ -335,7 +350,7 @@ class DinstarDevice:
             self.reg_up[slot.port] = up
             self.reg_seq += 1
             events.append(ports_api.register_entry(self, slot, up, self.reg_seq))
-        if events:
+        if events and not self.switches.on(D_REGISTER_NOT_PUSHED):
             self.outbox.append(("register", events))
 
     def next_due(self) -> float:

@@ -76,6 +76,19 @@ D_SET_NOT_STORED = defect(
     "defect.dinstar-imei-number-not-stored", "set_port_info imei/number answer 200 but change nothing"
 )
 D_CANCEL_ALL_IGNORED = defect("defect.dinstar-cancel-all-ignored", "CallForward CancelAll keeps the forwards")
+D_CDR_FILTERS_IGNORED = defect(
+    "defect.dinstar-cdr-filters-ignored", "get_cdr ignores the port and time filters"
+)
+D_CDR_VALUES_OFF_SPEC = defect(
+    "defect.dinstar-cdr-values-off-spec",
+    'get_cdr spells direction "GSM2IP", codec "G711" and hangup "caller"',
+)
+D_CDR_ANSWERED_ONLY = defect("defect.dinstar-cdr-answered-only", "get_cdr lists only answered calls")
+D_UNANSWERED_CDR_PUSHED = defect("defect.dinstar-unanswered-cdr-pushed", "unanswered calls are pushed as cdr")
+D_STK_GO_IGNORED = defect("defect.dinstar-stk-go-ignored", "STKGo answers 200 but the view stays the same")
+D_STK_FRAME_STALE = defect(
+    "defect.dinstar-stk-frame-stale", "GetSTKCurrFrameIndex answers the previous frame id, not the view's"
+)
 D_SET_PORT_NO_400 = defect(
     "defect.dinstar-set-port-unknown-action-200", "set_port_info answers 200 to an unknown action"
 )
@@ -444,13 +457,19 @@ def get_cdr(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Res
     ports = set(_ports(dev, params))
     after = parse_time(params["time_after"], "time_after") if "time_after" in params else None
     before = parse_time(params["time_before"], "time_before") if "time_before" in params else None
+    sw = dev.switches
+    if sw.on(D_CDR_FILTERS_IGNORED):
+        ports, after, before = {p.number for p in dev.bank.ports}, None, None
     cdr = [
         {k: v for k, v in c.items() if not k.startswith("_")} | {"port": dev.api_port(c["_port"])}
         for c in dev.cdrs
         if c["_port"] in ports
         and (after is None or c["_at"] >= after)
         and (before is None or c["_at"] <= before)
+        and (c.get("duration") or not sw.on(D_CDR_ANSWERED_ONLY))
     ]
+    if sw.on(D_CDR_VALUES_OFF_SPEC):
+        cdr = [c | {"direction": "GSM2IP", "codec": "G711", "hangup": "caller"} for c in cdr]
     return dev.reply(200, cdr=cdr)
 
 
@@ -507,13 +526,17 @@ def stk_go(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Resp
         stk.selected[port] = 0
     elif action is None and "param" not in params:
         raise BadRequest("item, param or action is required")
+    if dev.switches.on(D_STK_GO_IGNORED):
+        stk.selected[port] = 0
+        return dev.reply(200)
     stk.frames[port] = stk.frames.get(port, 1) + 1
     return dev.reply(200)
 
 
 def get_stk_frame(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
     port = _stk_port(dev, params)
-    return Response.json({"frame_id": dev.stk.frames.setdefault(port, 1)})
+    frame = dev.stk.frames.setdefault(port, 1)
+    return Response.json({"frame_id": frame - 1 if dev.switches.on(D_STK_FRAME_STALE) else frame})
 
 
 ROUTES: dict[str, Callable[[DinstarDevice, dict[str, Any], Request], Response]] = {
