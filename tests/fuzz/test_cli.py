@@ -54,6 +54,7 @@ def test_fuzz_fails_a_device_that_ignores_auth_and_names_the_requirement(
     assert verdicts["EJ-STATUS-GET-STATUS-URL"] == "PASS"
     assert (run / "junit.xml").is_file()
     assert (run / "fuzz-summary.json").is_file()
+    assert any((run / "allure-results").glob("*-result.json"))
     assert "EJ-AUTH-WRONG-PASSWORD-REFUSED" in result.output
     assert _files_with(run, PASSWORD) == []
     assert PASSWORD not in result.output

@@ -118,6 +118,26 @@ def test_a_defect_only_fuzzing_finds_fails_the_run_with_its_requirement(
     assert PASSWORD not in json.dumps(report.to_dict())
 
 
+def test_a_time_budget_stops_the_run_and_the_seed_repeats_it(device: Device) -> None:
+    with device("gateway-2.4") as url:
+        boxed = fuzz_device(
+            _settings(url, phases=("fuzzing",), operations=("goip_get_status",), time_budget=3)
+        )
+        first = fuzz_device(
+            _settings(url, phases=("fuzzing",), operations=("goip_get_sms",), max_examples=5, seed=3)
+        )
+        again = fuzz_device(
+            _settings(url, phases=("fuzzing",), operations=("goip_get_sms",), max_examples=5, seed=3)
+        )
+        other = fuzz_device(
+            _settings(url, phases=("fuzzing",), operations=("goip_get_sms",), max_examples=5, seed=4)
+        )
+    assert boxed.stop_reason == "max_time"
+    assert boxed.cases["goip_get_status"] > 0
+    assert first.fingerprint == again.fingerprint
+    assert first.fingerprint != other.fingerprint
+
+
 def test_destructive_and_lockout_operations_are_left_out_unless_allowed() -> None:
     spec = profile_spec("router-2.2")
     careful = selected_operations(FuzzSettings(target="http://x", profile="router-2.2"), spec)

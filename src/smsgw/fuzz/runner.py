@@ -9,6 +9,7 @@ their requirement ids, errors.  Nothing here prints; the CLI and the pytest entr
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -106,6 +107,8 @@ class FuzzReport:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     stop_reason: str = ""
+    #: sha256 over the generated requests, in order: the same seed gives the same fingerprint
+    fingerprint: str = ""
 
     @property
     def ok(self) -> bool:
@@ -125,6 +128,7 @@ class FuzzReport:
             "errors": list(self.errors),
             "seconds": round(self.seconds, 2),
             "stop_reason": self.stop_reason,
+            "fingerprint": self.fingerprint,
             "ok": self.ok,
         }
 
@@ -228,6 +232,7 @@ def fuzz_device(settings: FuzzSettings) -> FuzzReport:
         operations=chosen,
     )
     started = time.monotonic()
+    digest = hashlib.sha256()
     with strict_document(settings.profile) as document, active(session):
         config = _config(settings, spec)
         schema = schemathesis.openapi.from_path(document, config=config).include(operation_id=list(chosen))
@@ -236,6 +241,9 @@ def fuzz_device(settings: FuzzSettings) -> FuzzReport:
         for event in from_schema(schema).execute():
             if isinstance(event, events.ScenarioFinished):
                 _scenario(report, session, spec, event)
+                for node in event.recorder.cases.values():
+                    case = node.value
+                    digest.update(repr((case.method, case.path, case.query, case.body)).encode())
             elif isinstance(event, events.NonFatalError):
                 _error(report, session, spec, event)
             elif isinstance(event, events.FatalError):
@@ -245,6 +253,7 @@ def fuzz_device(settings: FuzzSettings) -> FuzzReport:
             elif isinstance(event, events.EngineFinished):
                 report.stop_reason = str(getattr(event, "stop_reason", "") or "")
     report.failures = session.failures + report.failures
+    report.fingerprint = digest.hexdigest()
     report.seconds = time.monotonic() - started
     return report
 
