@@ -61,7 +61,7 @@ def test_outcome_is_the_body_error_code(check, dinstar):
 
 
 @pytest.mark.requirement("DS-HTTP-ANSWER-CARRIES-SN", "DS-HTTP-SN-CONSISTENT")
-def test_every_answer_carries_the_same_serial(check, dinstar):
+def test_every_answer_carries_the_same_serial(check, dinstar, conformance):
     """§2.3 (and every response table): "sn String SN of the gateway"; the serial identifies the
     gateway (§17, §26.3 Product_sns): the same in every answer."""
     serials = {}
@@ -75,6 +75,10 @@ def test_every_answer_carries_the_same_serial(check, dinstar):
         ):
             serials[name] = sn
     check.fact("sn", next(iter(serials.values()), ""))
+    # the UC API reports no firmware version (get_status has only performance figures, §16.3)
+    declared = conformance.declaration.device.get("firmware")
+    if declared:
+        check.firmware(f"{declared} (declared)")
     check.expect(
         len(set(serials.values())) <= 1, f"different serials: {serials}", requirement="DS-HTTP-SN-CONSISTENT"
     )

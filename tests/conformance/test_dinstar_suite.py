@@ -68,7 +68,8 @@ def test_no_password_or_digest_header_in_a_dinstar_report(tmp_path: Path) -> Non
     with Fleet(1, config, clock=ScaledClock(10.0)) as fleet:
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", str(SUITE), "--rootdir", str(SUITE),
-             "-c", str(SUITE / "pytest.ini"), "-q", "-p", "allure_pytest.plugin", "--alluredir", str(run_dir / "allure-results"),
+             "-c", str(SUITE / "pytest.ini"), "-q", "-p", "allure_pytest.plugin",
+             "--alluredir", str(run_dir / "allure-results"),
              "--target", fleet.urls[0], "--profile", "dinstar-uc", "--declaration", str(declaration),
              "--time-scale", "0.1", "--report-dir", str(run_dir), "--requirements", "DS-AUTH-*",
              "--requirements", "DS-HTTP-*", "--requirements", "DS-PORTINFO-*"],
