@@ -13,6 +13,9 @@ they are. :func:`bundle` writes a single-file copy for it (into a temporary dire
 ``#/components/schemas/ejoin_defs/$defs/port``); ``$id``/``$schema`` are dropped (their base URIs
 would send the resolver back to the files). Nothing else changes: same paths, operations,
 parameters, security schemes and examples.
+
+Prism runs with ``-v fatal``: no line logged per request (its default ``info`` logs several), the
+setting most favourable to it.
 """
 
 from __future__ import annotations
