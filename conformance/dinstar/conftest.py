@@ -148,12 +148,15 @@ def emulator_control(conformance: Any, path: str, body: dict[str, Any]) -> bool:
 
 @pytest.fixture(scope="session")
 def call_history(
-    conformance: Any, dinstar: DinstarClient, pushes: Any, port_table: list[dict[str, Any]]
+    request: pytest.FixtureRequest, conformance: Any, dinstar: DinstarClient, port_table: list[dict[str, Any]]
 ) -> Any:
     """The device's CDRs (get_cdr), with an answered and an unanswered call recorded first when the
     target is this project's emulator; SKIPPED when the device has no CDR at all."""
     ports = [e["port"] for e in port_table if isinstance(e.get("port"), int)] or [0, 1]
-    mark = pushes.mark()
+    try:  # the cdr push checks read the pushes after this mark
+        mark = request.getfixturevalue("pushes").mark()
+    except pytest.skip.Exception:
+        mark = 0
     emulator_control(conformance, "call", {"port": ports[0], "duration": 42, "direction": "gsm->ip"})
     emulator_control(conformance, "call", {"port": ports[-1], "duration": 0, "direction": "ip->gsm"})
     resp = dinstar.get_cdr()
