@@ -72,6 +72,22 @@ def fuzz_report(request: pytest.FixtureRequest, conformance: Any, target: str) -
     def split(name: str) -> tuple[str, ...]:
         return tuple(p.strip() for p in str(_option(config, name, "")).split(",") if p.strip())
 
+    operations = split("fuzz_operations")
+    if not operations and conformance.requirements:  # --requirements: only the operations they need
+        from smsgw.fuzz.runner import selected_operations
+        from smsgw.fuzz.spec import operations_for_requirements, profile_spec
+
+        spec = profile_spec(conformance.profile)
+        allowed = selected_operations(
+            FuzzSettings(
+                target=target, profile=conformance.profile, allow_destructive=conformance.allow_destructive
+            ),
+            spec,
+        )
+        wanted = operations_for_requirements(conformance.profile, tuple(conformance.requirements))
+        operations = tuple(o for o in wanted if o in allowed)
+        if not operations:
+            pytest.skip("no fuzzed operation maps to the selected requirements")
     settings = FuzzSettings(
         target=target,
         profile=conformance.profile,
@@ -83,7 +99,7 @@ def fuzz_report(request: pytest.FixtureRequest, conformance: Any, target: str) -
         seed=_option(config, "fuzz_seed", 0),
         time_budget=_option(config, "fuzz_time_budget", None),
         request_timeout=conformance.timeout,
-        operations=split("fuzz_operations"),
+        operations=operations,
         checks=split("fuzz_checks"),
         allow_destructive=conformance.allow_destructive,
     )

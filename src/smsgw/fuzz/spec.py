@@ -235,3 +235,20 @@ def requirements_for(kind: str, operation_id: str, profile: str) -> tuple[str, .
     if kind not in {"wrong-password", "missing-credentials"}:
         candidates += FAMILY_RESPONSE_REQUIREMENTS.get(family, ())
     return applicable(candidates, profile)
+
+
+def operations_for_requirements(profile: str, patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The operations whose failures map to a requirement matching one of ``patterns`` (fnmatch):
+    what a run restricted with ``--requirements`` needs to fuzz."""
+    from fnmatch import fnmatchcase
+
+    chosen = []
+    for op in profile_spec(profile).operations:
+        ids = {
+            rid
+            for kind in ("response", "task-status", "wrong-password", "missing-credentials")
+            for rid in requirements_for(kind, op, profile)
+        }
+        if any(fnmatchcase(rid, pattern) for rid in ids for pattern in patterns):
+            chosen.append(op)
+    return tuple(chosen)
