@@ -16,8 +16,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 import requests
 
@@ -64,12 +65,14 @@ class FuzzSession:
             return exchange
 
     def record(self, failures: list[Failure]) -> None:
+        """Keep the first failure of each (check, operation, title), its message redacted (it may
+        quote an answer that echoes the password)."""
         with self._lock:
             for failure in failures:
                 key = (failure.check, failure.operation_id, failure.title)
                 if key not in self._seen:
                     self._seen.add(key)
-                    self.failures.append(failure)
+                    self.failures.append(replace(failure, message=self.redact(failure.message)))
 
     def run_check(self, name: str, case: Any, response: Any) -> list[Failure]:
         exchange = self.exchange(case, response)
@@ -82,7 +85,10 @@ class FuzzSession:
     def redact(self, text: str) -> str:
         text = redact_text(text)
         secret = self.env.password
-        return text.replace(secret, "***") if secret else text
+        if secret:
+            for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+                text = text.replace(form, "***")
+        return text
 
 
 def _is_positive(case: Any) -> bool:
