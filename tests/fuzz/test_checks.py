@@ -156,3 +156,18 @@ def test_ignored_auth_passes_when_the_replay_is_refused_by_code_or_status(regist
 def test_ignored_auth_does_not_replay_refused_requests(registry: SchemaRegistry) -> None:
     env = _env(registry, lambda exchange, credentials: pytest.fail("replayed"))
     assert run_checks(env, _exchange("goip_get_sms", 400, {"code": 2, "reason": "x"}), ["ignored_auth"]) == []
+
+
+def test_the_session_redacts_every_failure_it_keeps(registry: SchemaRegistry) -> None:
+    from urllib.parse import quote
+
+    from smsgw.fuzz.adapter import FuzzSession
+    from smsgw.fuzz.checks import Failure
+
+    session = FuzzSession(profile_spec("gateway-2.4"), _env(registry), timeout=1)
+    session.record(
+        [Failure("server_error", "goip_get_sms", "Server error", f"500: {SECRET} {quote(SECRET)}")]
+    )
+    assert len(session.failures) == 1
+    assert SECRET not in session.failures[0].message
+    assert "***" in session.failures[0].message
