@@ -32,6 +32,7 @@ def report_failures(
             "phases": list(report.phases),
             "max_examples": report.max_examples,
             "cases": {op: report.cases[op] for op in tested},
+            "credentials_replayed_for": [op for op in report.auth_checked if op in tested],
             "stop_reason": report.stop_reason,
         },
     )

@@ -33,6 +33,7 @@ def test_conformant_gateway_survives_100_examples_per_operation(device: Device) 
     assert report.errors == []
     assert set(report.cases) == set(report.operations)
     assert min(report.cases.values()) >= 100
+    assert "goip_post_sms" in report.auth_checked
 
 
 #: Findings of fuzzing in the emulator's send-sms answers (EJ-SMS-TASK-STATUS-CODE-RANGE): kept

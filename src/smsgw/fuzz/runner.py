@@ -109,6 +109,8 @@ class FuzzReport:
     stop_reason: str = ""
     #: sha256 over the generated requests, in order: the same seed gives the same fingerprint
     fingerprint: str = ""
+    #: operations whose accepted request was replayed without/with wrong credentials (ignored_auth)
+    auth_checked: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -129,6 +131,7 @@ class FuzzReport:
             "seconds": round(self.seconds, 2),
             "stop_reason": self.stop_reason,
             "fingerprint": self.fingerprint,
+            "auth_checked": list(self.auth_checked),
             "ok": self.ok,
         }
 
@@ -254,6 +257,7 @@ def fuzz_device(settings: FuzzSettings) -> FuzzReport:
                 report.stop_reason = str(getattr(event, "stop_reason", "") or "")
     report.failures = session.failures + report.failures
     report.fingerprint = digest.hexdigest()
+    report.auth_checked = tuple(sorted(env.auth_checked))
     report.seconds = time.monotonic() - started
     return report
 
