@@ -86,3 +86,11 @@ def test_no_password_or_digest_header_in_a_dinstar_report(tmp_path: Path) -> Non
         assert b"authorization: digest" not in data.lower(), path
     assert password not in proc.stdout + proc.stderr
     assert "BUG" not in proc.stderr
+
+
+def test_certify_without_target_takes_the_declarations_profile(tmp_path: Path) -> None:
+    from smsgw.report.cli import _declared_profile
+
+    path = write_declaration(Declaration.everything("dinstar-uc"), tmp_path / "d.yaml")
+    assert _declared_profile(path) == "dinstar-uc"
+    assert _declared_profile(None) == "gateway-2.4"

@@ -83,7 +83,7 @@ def certify(
         if target is None:
             try:
                 embedded = stack.enter_context(
-                    start_embedded_target(profile or "gateway-2.4", emulator_speedup)
+                    start_embedded_target(profile or _declared_profile(declaration), emulator_speedup)
                 )
             except EmbeddedUnavailable as exc:
                 _echo_err(f"smsgw certify: cannot start the embedded target: {exc}")
@@ -183,6 +183,18 @@ def certify(
         )
     typer.echo(f"reports: {run_dir}")
     raise typer.Exit(int(code))
+
+
+def _declared_profile(declaration: Path | None) -> str:
+    """The declaration's profile (the embedded emulator is of that family), else gateway-2.4."""
+    from smsgw.report.declaration import DEFAULT_PROFILE, Declaration, DeclarationError
+
+    if declaration is None:
+        return DEFAULT_PROFILE
+    try:
+        return Declaration.load(declaration).profile or DEFAULT_PROFILE
+    except DeclarationError:  # reported by the settings check below
+        return DEFAULT_PROFILE
 
 
 @report_app.command("diff")
