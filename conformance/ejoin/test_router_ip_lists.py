@@ -9,6 +9,7 @@ not checked: that needs a second client address, and a wrong step would lock the
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +21,13 @@ LISTS = ("ip_white_list", "ip_black_list")
 ADDED = ["198.51.100.77", "203.0.113.0/24"]
 #: entries a device must refuse: a name, a range, an IPv6 address, a bad mask
 NOT_IPV4 = ["smsgw-suite.invalid", "198.51.100.1-198.51.100.9", "2001:db8::1", "198.51.100.0/33"]
+
+
+@pytest.fixture(scope="module")
+def anonymous(conformance: Any) -> Iterator[EjoinClient]:
+    """A client without credentials."""
+    with EjoinClient(conformance.target, "", "", timeout=conformance.timeout) as client:
+        yield client
 
 
 def _switch(data: Any) -> Any:
@@ -51,7 +59,7 @@ def _valid_entry(entry: Any, *, star: bool) -> bool:
     "EJ-IPLIST-WHITE-GET", "EJ-IPLIST-BLACK-GET", "EJ-IPLIST-ENABLE-KEY", "EJ-IPLIST-CREDENTIALS"
 )
 @pytest.mark.parametrize("name", LISTS)
-def test_ip_list_is_read_with_get(check, ejoin, conformance, name):
+def test_ip_list_is_read_with_get(check, ejoin, anonymous, name):
     """router-2.2 §9.1.3/§10.1.3: "code int Y; reason string Y; enbale int 0: Disabled 1: Enabled Y;
     ipset array Y" (the switch is ``enable``, E-EJ-RT-IPLIST-ENBALE); §9.1.2: "username Device
     username, Required Y; password Device password, Required Y"."""
@@ -79,9 +87,8 @@ def test_ip_list_is_read_with_get(check, ejoin, conformance, name):
     else:
         shown = {k: v for k, v in data.items() if k not in ("code", "reason", "ipset")}
         check.fail(f"no enable switch in the answer: {shown!r}"[:200], requirement="EJ-IPLIST-ENABLE-KEY")
-    with EjoinClient(conformance.target, "", "", timeout=conformance.timeout) as anonymous:
-        anonymous.listeners += ejoin.listeners
-        resp = anonymous.request("GET", name)
+    anonymous.listeners[:] = list(ejoin.listeners)  # its exchanges are this check's evidence
+    resp = anonymous.request("GET", name)
     refused = resp.status >= 400 or not (isinstance(resp.data, dict) and resp.data.get("code") == 0)
     check.expect(
         refused,

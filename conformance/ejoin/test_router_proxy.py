@@ -11,6 +11,7 @@ the device to hosts the suite controls.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +24,13 @@ MODES = {"http": 3, "socks5": 2}
 PREFIX = {"http": "http-", "socks5": "socks5-"}
 #: a listening port for the suite's (inactive) proxy: high, and chosen per run
 TEST_PORT_BASE = 47000
+
+
+@pytest.fixture(scope="module")
+def anonymous(conformance: Any) -> Iterator[EjoinClient]:
+    """A client without credentials."""
+    with EjoinClient(conformance.target, "", "", timeout=conformance.timeout) as client:
+        yield client
 
 
 def _data(resp: Any) -> dict[str, Any]:
@@ -96,7 +104,7 @@ def test_proxy_endpoint_answers_its_status(check, ejoin, endpoint, mode):
 
 @pytest.mark.requirement("EJ-PROXY-MODE-REQUIRED", "EJ-PROXY-CREDENTIALS-REQUIRED")
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_proxy_request_without_mode_or_credentials_is_refused(check, ejoin, conformance, endpoint):
+def test_proxy_request_without_mode_or_credentials_is_refused(check, ejoin, anonymous, endpoint):
     """router-2.2 §8.1.2: "mode Proxy mode, Required Y. The values are as follows: http ...;
     socks5"; "username Device username, Required Y; password Device password, Required Y"."""
     resp = ejoin.get(endpoint, state=1)
@@ -111,9 +119,8 @@ def test_proxy_request_without_mode_or_credentials_is_refused(check, ejoin, conf
         f"GET /{endpoint}?mode=ftp answered {resp.text[:200]}",
         requirement="EJ-PROXY-MODE-REQUIRED",
     )
-    with EjoinClient(conformance.target, "", "", timeout=conformance.timeout) as anonymous:
-        anonymous.listeners += ejoin.listeners
-        resp = anonymous.request("GET", endpoint, params={"mode": "http", "state": 1})
+    anonymous.listeners[:] = list(ejoin.listeners)  # its exchanges are this check's evidence
+    resp = anonymous.request("GET", endpoint, params={"mode": "http", "state": 1})
     check.expect(
         not _ok(resp),
         f"GET /{endpoint} without credentials answered {resp.text[:200]}",

@@ -42,20 +42,15 @@ _SECRET_PARAMS = frozenset({"auth", "cnonce", "session", "password"})
 class Secure:
     """Requests of secure sessions, recorded for the check without their secrets."""
 
-    def __init__(self, check: Any, conformance: Any) -> None:
+    def __init__(self, check: Any, conformance: Any, client: EjoinClient) -> None:
         self.check = check
         self.username, self._secret = conformance.username, conformance.password
-        self.client = EjoinClient(
-            conformance.target, conformance.username, self.password, timeout=conformance.timeout
-        )
+        self.client = client
         self._session_ids: set[str] = set()
 
     @property
     def password(self) -> str:
         return str(self._secret.reveal())
-
-    def close(self) -> None:
-        self.client.close()
 
     def _log(self, method: str, resource: str, params: dict[str, str], resp: Any) -> None:
         shown = "&".join(f"{k}={'***' if k in _SECRET_PARAMS else v}" for k, v in params.items())
@@ -99,11 +94,19 @@ class Secure:
         return self.call(STATUS, query)
 
 
+@pytest.fixture(scope="module")
+def secure_client(conformance: Any) -> Iterator[EjoinClient]:
+    """A client whose exchanges are not recorded (the checks attach redacted summaries)."""
+    password = conformance.password.reveal()
+    with EjoinClient(
+        conformance.target, conformance.username, password, timeout=conformance.timeout
+    ) as client:
+        yield client
+
+
 @pytest.fixture
-def secure(check: Any, conformance: Any) -> Iterator[Secure]:
-    helper = Secure(check, conformance)
-    yield helper
-    helper.close()
+def secure(check: Any, conformance: Any, secure_client: EjoinClient) -> Secure:
+    return Secure(check, conformance, secure_client)
 
 
 def _served(resp: Any) -> bool:
