@@ -13,11 +13,15 @@ kill rate is printed and recorded as a JUnit property.
 from __future__ import annotations
 
 import ast
+import contextlib
+import itertools
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -98,8 +102,72 @@ class SuiteRun:
     output: str
 
 
+class Zygote:
+    """``tests/conformance/_suite_zygote.py`` in a subprocess: suite runs forked from a warm pytest."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("_suite_zygote.py"))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=1,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        ready = self.proc.stdout.readline()
+        assert json.loads(ready or "{}").get("ready"), f"the zygote did not start: {ready!r}"
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+        self._pids: dict[int, int] = {}
+        self._codes: dict[int, int] = {}
+        self._done: dict[int, threading.Event] = {}
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            message = json.loads(line)
+            with self._lock:
+                if "pid" in message:
+                    self._pids[message["id"]] = message["pid"]
+                else:
+                    self._codes[message["id"]] = message["rc"]
+                    self._done[message["id"]].set()
+        with self._lock:  # the zygote died: release every waiter
+            for event in self._done.values():
+                event.set()
+
+    def run(self, args: list[str], env: dict[str, str], cwd: Path, log: Path, timeout: float) -> int:
+        """pytest ``args`` in a forked child; its exit code (-9 when it overstayed ``timeout``)."""
+        assert self.proc.stdin is not None
+        with self._lock:
+            job_id = next(self._ids)
+            done = self._done[job_id] = threading.Event()
+            self.proc.stdin.write(
+                json.dumps({"id": job_id, "args": args, "env": env, "cwd": str(cwd), "log": str(log)}) + "\n"
+            )
+            self.proc.stdin.flush()
+        if not done.wait(timeout):
+            with self._lock:
+                pid = self._pids.get(job_id)
+            if pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            done.wait(10)
+        with self._lock:
+            return self._codes.get(job_id, -9)
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
 def run_suite(
-    name: str, profile: str, switches: tuple[str, ...], patterns: list[str], work: Path
+    name: str, profile: str, switches: tuple[str, ...], patterns: list[str], work: Path, *, zygote: Zygote
 ) -> SuiteRun:
     """The conformance suite against a fresh emulated device with ``switches`` on."""
     password = secrets.token_urlsafe(12)
@@ -110,7 +178,7 @@ def run_suite(
     with Fleet(1, config, clock=ScaledClock(SPEEDUP)) as fleet:
         numbers = [p.slots[0].number for p in fleet.devices[0].bank.ports[-2:]]
         args = [
-            sys.executable, "-m", "pytest", str(SUITE),
+            str(SUITE),
             "--rootdir", str(SUITE), "-c", str(SUITE / "pytest.ini"), "-q", "--no-header",
             "--target", fleet.urls[0], "--receiver-listen", "127.0.0.1:0", "--profile", profile,
             "--declaration", str(declaration), "--allow-destructive", "--time-scale", str(1 / SPEEDUP),
@@ -121,18 +189,17 @@ def run_suite(
         for pattern in patterns:
             args += ["--requirements", pattern]
         # the suite loads its plugin itself; other installed plugins (hypothesis, schemathesis...)
-        # would only add seconds of start-up to every run
-        env = {**os.environ, "SMSGW_PASSWORD": password, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        proc = subprocess.run(
-            args, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False, cwd=work
-        )
+        # would only add seconds of start-up to every run (the zygote runs with autoload off)
+        log = work / f"{name}.log"
+        returncode = zygote.run(args, {"SMSGW_PASSWORD": password}, work, log, RUN_TIMEOUT)
     seconds = time.monotonic() - started
     certificate = run_dir / "certificate.json"
     verdicts: dict[str, str] = {}
     if certificate.is_file():
         data = json.loads(certificate.read_text(encoding="utf-8"))
         verdicts = {r["id"]: r["verdict"] for r in data["requirements"]}
-    return SuiteRun(name, proc.returncode, verdicts, seconds, proc.stdout[-3000:] + proc.stderr[-2000:])
+    output = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+    return SuiteRun(name, returncode, verdicts, seconds, output[-5000:])
 
 
 # -- the matrix's data, checked without running anything ------------------------------------------
@@ -169,12 +236,16 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Suite
     jobs += [(k.name, k.profile, (k.defect,), list(k.requirements)) for k in load_kills()]
     # the longest runs (the full conformant suites, push timers) first, so the pool ends together
     jobs.sort(key=lambda job: (bool(job[3]), not any("STATUS" in i for i in job[3])))
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = {
-            name: pool.submit(run_suite, name.replace(":", "_"), profile, sw, ids, work)
-            for name, profile, sw, ids in jobs
-        }
-        yield {name: f.result() for name, f in futures.items()}
+    zygote = Zygote()
+    try:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            futures = {
+                name: pool.submit(run_suite, name.replace(":", "_"), profile, sw, ids, work, zygote=zygote)
+                for name, profile, sw, ids in jobs
+            }
+            yield {name: f.result() for name, f in futures.items()}
+    finally:
+        zygote.close()
 
 
 def _failed(run: SuiteRun) -> dict[str, str]:

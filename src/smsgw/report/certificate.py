@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from smsgw._data import schemas_dir
@@ -27,8 +28,19 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@cache
+def _fast_validator() -> Any:
+    schema = json.loads((schemas_dir() / "meta" / "certificate.schema.json").read_text(encoding="utf-8"))
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
+
+
 def certificate_errors(data: Any) -> list[str]:
-    """Readable schema errors of a certificate document (empty when valid)."""
+    """Readable schema errors of a certificate document (empty when valid).
+
+    jsonschema-rs decides (a certificate of 700 requirements: ~5 ms instead of ~1 s); jsonschema
+    words the errors of an invalid one."""
+    if _fast_validator().is_valid(data):
+        return []
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     return [f"{e.json_path}: {e.message}" for e in errors[:20]]
 

@@ -73,13 +73,25 @@ class Catalog(Mapping[str, Requirement]):
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Catalog:
+        """Every ``*.yaml`` of ``directory`` (default: the shipped catalog), checked against its
+        meta-schema. Parsed files are remembered by path, size and mtime, so a process that loads
+        the catalog again (a suite run, a forked kill-matrix run) does not parse 700 entries twice."""
         directory = directory or schemas_dir() / "requirements"
-        requirements: list[Requirement] = []
-        for path in sorted(directory.glob("*.yaml")):
-            data = load_yaml_checked(path, "meta/requirements")
-            family = data["family"]
-            requirements += [_requirement(raw, family) for raw in data["requirements"]]
+        paths = sorted(directory.glob("*.yaml"))
+        key = tuple((str(p.resolve()), s.st_mtime_ns, s.st_size) for p in paths for s in (p.stat(),))
+        requirements = _LOADED.get(key)
+        if requirements is None:
+            requirements = []
+            for path in paths:
+                data = load_yaml_checked(path, "meta/requirements")
+                family = data["family"]
+                requirements += [_requirement(raw, family) for raw in data["requirements"]]
+            _LOADED[key] = requirements
         return cls(requirements)
+
+
+#: parsed catalog files, by (path, mtime, size) of every file loaded together
+_LOADED: dict[tuple[tuple[str, int, int], ...], list[Requirement]] = {}
 
 
 def _requirement(raw: dict[str, Any], family: str) -> Requirement:
