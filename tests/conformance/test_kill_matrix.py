@@ -57,6 +57,9 @@ class Kill:
     profile: str
     defect: str
     requirements: tuple[str, ...]
+    #: "fuzz": the kills of conformance/kills/fuzz.yaml, proven by tests/fuzz (a fuzz run takes
+    #: 30-90 s of CPU each; the matrix checks their names but does not run them)
+    suite: str = "conformance"
 
 
 def load_kills() -> list[Kill]:
@@ -64,12 +67,13 @@ def load_kills() -> list[Kill]:
     for path in sorted(KILLS.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for defect, ids in (data.get("kills") or {}).items():
-            kills.append(Kill(f"{path.stem}:{defect}", data["profile"], defect, tuple(ids or ())))
+            suite = data.get("suite", "conformance")
+            kills.append(Kill(f"{path.stem}:{defect}", data["profile"], defect, tuple(ids or ()), suite))
     return kills
 
 
 def kill_profiles() -> list[str]:
-    return sorted({kill.profile for kill in load_kills()})
+    return sorted({kill.profile for kill in load_kills() if kill.suite == "conformance"})
 
 
 def checked_requirements() -> dict[str, list[str]]:
@@ -233,7 +237,11 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Suite
     jobs: list[tuple[str, str, tuple[str, ...], list[str]]] = []
     for profile in kill_profiles():
         jobs += [(f"conformant:{profile}", profile, (), []), (f"quirks:{profile}", profile, quirks, [])]
-    jobs += [(k.name, k.profile, (k.defect,), list(k.requirements)) for k in load_kills()]
+    jobs += [
+        (k.name, k.profile, (k.defect,), list(k.requirements))
+        for k in load_kills()
+        if k.suite == "conformance"
+    ]
     # the longest runs (the full conformant suites, push timers) first, so the pool ends together
     jobs.sort(key=lambda job: (bool(job[3]), not any("STATUS" in i for i in job[3])))
     zygote = Zygote()
@@ -278,7 +286,7 @@ def test_quirks_are_non_strict_never_fail(matrix: dict[str, SuiteRun]) -> None:
 
 @pytest.mark.slow
 def test_every_defect_is_killed(matrix: dict[str, SuiteRun], record_property: Any) -> None:
-    kills = load_kills()
+    kills = [kill for kill in load_kills() if kill.suite == "conformance"]
     survivors: dict[str, list[str]] = {}
     for kill in kills:
         run = matrix[kill.name]
