@@ -43,3 +43,9 @@ def test_importing_smsgw_redacts_urls_that_httpx_logs(caplog: pytest.LogCaptureF
         )
     assert caplog.records
     assert "topsecret" not in caplog.text
+
+
+def test_redact_url_of_an_unparsable_url_redacts_it_as_text_instead_of_raising() -> None:
+    out = redact_url("http://[::1?password=hunter2&username=root")
+    assert "hunter2" not in out
+    assert out.startswith("http://[")

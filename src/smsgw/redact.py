@@ -38,8 +38,14 @@ def redact_text(text: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """A URL with secret query values and userinfo password replaced by ``***``."""
-    parts = urlsplit(url)
+    """A URL with secret query values and userinfo password replaced by ``***``.
+
+    Never raises: a string that does not parse as a URL (``http://[`` from a fuzzer or a broken
+    device) is redacted as text instead."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_text(url)
     query = urlencode(
         [(k, REDACTED if is_secret_key(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
         safe="*",

@@ -233,6 +233,28 @@ def test_4xx_answer_is_a_failure_without_retry(recv: tuple[Receiver, str]) -> No
     assert app.bodies("/reject") == [b"x"]
 
 
+def test_unparsable_url_is_a_failure_without_retry_and_the_next_url_still_works(
+    recv: tuple[Receiver, str],
+) -> None:
+    app, base = recv
+    broken = "http://[::1/push?password=hunter2"
+    results: list[PushResult] = []
+
+    async def scenario() -> None:
+        async with fast(on_result=results.append) as dispatcher:
+            assert dispatcher.submit(broken, b"x")
+            dispatcher.submit(f"{base}/ok", b"y")
+            await drained(dispatcher)
+            stats = dispatcher.stats()
+            broken_stats = next(s for url, s in stats.items() if url.startswith("http://["))
+            assert (broken_stats.failed, broken_stats.retried) == (1, 0)
+            assert "hunter2" not in (broken_stats.last_error or "") + broken_stats.url
+
+    run(scenario)
+    assert app.bodies("/ok") == [b"y"]
+    assert [r.ok for r in results if r.url.startswith("http://[")] == [False]
+
+
 # -- dead and stalled receivers --------------------------------------------------------------------
 def test_receiver_that_is_down_never_blocks_submit() -> None:
     dead = f"http://127.0.0.1:{free_port()}/push"

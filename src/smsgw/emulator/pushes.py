@@ -307,7 +307,7 @@ class PushDispatcher:
                 retry = status >= 500
             except httpx.TransportError as exc:
                 error, retry = self._error_text(destination, exc), True
-            except httpx.HTTPError as exc:  # e.g. an invalid URL: retrying cannot help
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # invalid URL: no retry
                 error, retry = self._error_text(destination, exc), False
             with self._lock:
                 stats.last_status = status
