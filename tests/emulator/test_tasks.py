@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 
 from smsgw.emulator.clock import VirtualClock
-from smsgw.emulator.device import Device
+from smsgw.emulator.device import Device, DeviceConfig
 from smsgw.verdicts import Verdict
 
 from .conftest import call, check, run, send_sms
@@ -263,3 +263,25 @@ def test_get_tasks_accepts_an_optional_tids_filter(device: Device) -> None:
     query = "username=root&password=root&port=1&pos=0"
     payload = call(device, "GET", "/goip_get_tasks.html", query, {"tids": [2, 3, 99]}).payload()
     assert [t["tid"] for t in payload["tasks"]] == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("profile", "task", "status"),
+    [
+        ("router-2.2", {"tid": 7, "to": "1", "smstype": 2, "sms": "x"}, "15 Invalid CMD"),
+        ("router-2.2", {"tid": 7, "to": "1", "smstype": 1}, "15 Invalid CMD"),
+        ("simple-v2", {"tid": 7, "to": "1", "sms": "x", "smstype": 9}, "7 Server Error"),
+        ("simple-v2", {"tid": 7, "to": "1", "smstype": 2, "sms": "x"}, "7 Server Error"),
+    ],
+)
+def test_post_sms_answers_only_codes_of_the_profiles_own_task_status_table(
+    profile: str, task: dict, status: str
+) -> None:
+    device = Device(DeviceConfig(profile=profile), VirtualClock())
+    assert post(device, task)[0]["status"] == status
+
+
+def test_post_sms_duplicate_tid_on_a_0_to_12_table_is_10_pending_transaction() -> None:
+    device = Device(DeviceConfig(profile="simple-v2"), VirtualClock())
+    statuses = post(device, {"tid": 5, "to": "1", "sms": "a"}, {"tid": 5, "to": "1", "sms": "b"})
+    assert [s["status"] for s in statuses] == ["0 OK", "10 Pending Transaction"]

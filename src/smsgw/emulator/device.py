@@ -273,6 +273,10 @@ MAX_BODY = 1 << 20
 MAX_PERIOD = 365 * 86_400
 
 
+#: highest task-status code of each document's table (E-EJ-CODE-TABLE-RANGES)
+_TASK_STATUS_MAX = {"gateway-2.4": 20, "router-2.2": 16, "simple-v2": 12, "proxy-gateway": 12}
+
+
 @dataclass(slots=True)
 class DeviceConfig:
     """How to build a device. ``password`` never appears in answers, state or logs."""
@@ -330,7 +334,12 @@ class Device:
             empty_slots=config.empty_slots,
         )
         self.tasks = TaskBoard(
-            self.bank, self.switches, self.rng, send_time=config.send_time, max_tasks=config.max_tasks
+            self.bank,
+            self.switches,
+            self.rng,
+            send_time=config.send_time,
+            max_tasks=config.max_tasks,
+            status_max=_TASK_STATUS_MAX.get(self.profile.name, 20),
         )
         self.inbox = Inbox(self._new_ssrc(), sim_src=self.profile.recv_sim_src)
         self.stats = Statistics(n_ports, n_slots)
@@ -858,7 +867,11 @@ class Device:
         if isinstance(url, str) and url and not self.switches.on(D_SMS_URL_IGNORED):
             self.sms_url = url
         for key, low in (("sr_cnt", 1), ("sr_prd", 1), ("sms_cnt", 1), ("sms_prd", 1)):
-            if key == "sr_cnt" and isinstance(body.get(key), str) and self.switches.on(D_SR_CNT_STRING_IGNORED):
+            if (
+                key == "sr_cnt"
+                and isinstance(body.get(key), str)
+                and self.switches.on(D_SR_CNT_STRING_IGNORED)
+            ):
                 continue
             value = _as_int(body.get(key))
             if value is not None and value >= low:

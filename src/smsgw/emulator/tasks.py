@@ -47,6 +47,11 @@ TASK_STATUS: dict[int, str] = {
     20: "MMS Attachments Cache size Overlimit",
 }
 STATUS_TEXT = {code: f"{code} {text}" for code, text in TASK_STATUS.items()}
+#: What a device of a shorter table answers instead of a code its document lacks: the MMS codes
+#: 17-20 become 15 Invalid CMD (router-2.2 sends SMS only); with a 0-12 table (simple-v2,
+#: proxy-gateway) a duplicated or over-limit tid is 10 Pending Transaction, an unauthorised task
+#: 1 Invalid User and an unknown command 7 Server Error.
+_OLDER_TABLE: dict[int, int] = {13: 10, 14: 1, 15: 7, 16: 10, 17: 15, 18: 15, 19: 15, 20: 15}
 OK = STATUS_TEXT[0]
 #: pause/resume/remove of a tid the device does not hold (unknown, finished or removed): the 0-12
 #: table has no "unknown task" code; "11 TID Expected" is the closest the documents offer.
@@ -300,8 +305,12 @@ class TaskBoard:
         *,
         send_time: float = 5.0,
         max_tasks: int = 10_000,
+        status_max: int = 20,
     ) -> None:
         self.bank = bank
+        #: the highest code of the profile's task-status table (gateway-2.4 20, router-2.2 16,
+        #: simple-v2 and proxy-gateway 12: E-EJ-CODE-TABLE-RANGES); no answer goes above it
+        self.status_max = status_max
         self.switches = switches
         self.rng = rng
         self.send_time = send_time
@@ -325,7 +334,17 @@ class TaskBoard:
 
     # -- goip_post_sms ---------------------------------------------------------------------
     def create(self, spec: Any, now: float, batch: set[int]) -> tuple[int, str]:
-        """Validate one task object and queue it; returns (tid to echo, status text)."""
+        """Validate one task object and queue it; returns (tid to echo, status text), the status
+        from the profile's own table (a device of an older document has no code 13-20)."""
+        tid, status = self._create(spec, now, batch)
+        if self.status_max < 20:
+            code = int(status.split(" ", 1)[0])
+            while code > self.status_max:
+                code = _OLDER_TABLE[code]
+            status = STATUS_TEXT[code]
+        return tid, status
+
+    def _create(self, spec: Any, now: float, batch: set[int]) -> tuple[int, str]:
         if not isinstance(spec, dict):
             return 0, STATUS_TEXT[11]
         tid = spec.get("tid")
