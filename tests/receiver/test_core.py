@@ -87,3 +87,13 @@ def test_wait_for_takes_a_type_name_as_shorthand(rx: RunningReceiver) -> None:
     assert rx.wait_for("port-status", timeout=1).device == "dev1"
     with pytest.raises(WaitTimeoutError):
         rx.wait_for("dev-status", timeout=0.1)
+
+
+def test_a_push_with_an_id_beyond_64_bits_is_stored_not_answered_5xx(rx: RunningReceiver) -> None:
+    huge = 2**63
+    body = orjson.dumps({"type": "status-report", "rpt_num": 1, "rpts": [{"tid": huge}, {"tid": 9}]})
+    response = httpx.post(rx.push_url("big"), content=body, headers=JSON, timeout=5)
+    assert 200 <= response.status_code < 300, response.text
+    message = rx.wait_for(device="big", timeout=10)
+    assert message.tids == (9,)  # the id SQLite cannot index is left out of the index ...
+    assert str(huge).encode() in message.body  # ... and kept in the stored body

@@ -337,6 +337,11 @@ def _add_port(ports: list[str], value: Any) -> None:
         ports.append(str(value))
 
 
+#: SQLite INTEGER is 64-bit signed: an id beyond it (a hostile or broken push) is not indexed; the
+#: stored body keeps it, and the push is graded and stored like any other
+_INT64 = range(-(2**63), 2**63)
+
+
 def _add_int(values: list[int], value: Any) -> None:
-    if isinstance(value, int) and not isinstance(value, bool) and value not in values:
+    if isinstance(value, int) and not isinstance(value, bool) and value in _INT64 and value not in values:
         values.append(value)
