@@ -198,6 +198,10 @@ def get_config(dev: DinstarDevice, params: dict[str, Any], request: Request) -> 
         else:
             every = not indexes or sw.on(D_CONFIG_INDEX_IGNORED)
             answer[key] = [copy.deepcopy(e) for e in config[key] if every or e["index"] in (indexes or [])]
+            if not answer[key] and indexes:
+                # §19.3: each group 'contains at least one object'; none of the asked indexes exists
+                # (E-DS-UNDOCUMENTED-ERROR-FORM: the common {error_code, sn} answer)
+                raise BadRequest(f"{key}: no entry with index {indexes}", 404)
     if sw.on(D_CONFIG_VALUES_OFF_SPEC):
         for entries in answer.values():
             for entry in entries if isinstance(entries, list) else []:
@@ -222,8 +226,8 @@ def set_config(dev: DinstarDevice, params: dict[str, Any], request: Request) -> 
             if len(value) > 1:
                 raise BadRequest("sip_proxy contains only one object")
         else:
-            for entry in value:
-                as_int(entry.get("index"), f"{key} index", high=63)
+            # JSON has one number type: 3.0 is index 3 (answered "3_success")
+            value = [{**e, "index": as_int(e.get("index"), f"{key} index", high=63)} for e in value]
         plan.append((key, value))
     answer: list[dict[str, Any]] = []
     store = not dev.switches.on(D_SET_CONFIG_NOT_STORED)
