@@ -36,20 +36,10 @@ def test_conformant_gateway_survives_100_examples_per_operation(device: Device) 
     assert "goip_post_sms" in report.auth_checked
 
 
-#: Findings of fuzzing in the emulator's send-sms answers (EJ-SMS-TASK-STATUS-CODE-RANGE): kept
-#: apart so the other operations of these profiles are proven clean; remove when fixed.
-TASK_STATUS_FINDINGS = {
-    "router-2.2": "router-2.2 answers an MMS task with '17 MMS Title expected', outside its 0-16 table",
-    "simple-v2": "simple-v2 answers '13 Duplicated TaskId', '17 MMS Title expected': outside its 0-12 table",
-}
-
-
 @pytest.mark.parametrize("profile", ["router-2.2", "proxy-gateway", "simple-v2"])
 def test_conformant_profiles_survive_fuzzing_and_the_stateful_phase(device: Device, profile: str) -> None:
     spec = profile_spec(profile)
-    operations = tuple(
-        o for o in spec.operations if not (profile in TASK_STATUS_FINDINGS and o == "goip_post_sms")
-    )
+    operations = tuple(spec.operations)
     with device(profile) as url:
         report = fuzz_device(
             _settings(
@@ -64,13 +54,7 @@ def test_conformant_profiles_survive_fuzzing_and_the_stateful_phase(device: Devi
     assert set(report.cases) == set(operations)
 
 
-@pytest.mark.parametrize(
-    "profile",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=f"emulator finding: {r}"))
-        for p, r in TASK_STATUS_FINDINGS.items()
-    ],
-)
+@pytest.mark.parametrize("profile", ["router-2.2", "simple-v2"])
 def test_send_sms_task_statuses_keep_to_the_profile_table(device: Device, profile: str) -> None:
     with device(profile) as url:
         report = fuzz_device(
@@ -172,9 +156,6 @@ def test_settings_that_cannot_run_are_usage_errors(bad: dict[str, object]) -> No
         fuzz_device(_settings("http://127.0.0.1:9", **bad))
 
 
-DINSTAR_CONFIG_FINDINGS = ("get_config", "set_config")
-
-
 def _dinstar(url: str, **kwargs: object) -> FuzzSettings:
     return _settings(url, "dinstar-uc", username="admin", **kwargs)
 
@@ -182,7 +163,7 @@ def _dinstar(url: str, **kwargs: object) -> FuzzSettings:
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_conformant_dinstar_survives_100_examples_per_operation(device: Device) -> None:
-    operations = tuple(o for o in profile_spec("dinstar-uc").operations if o not in DINSTAR_CONFIG_FINDINGS)
+    operations = tuple(profile_spec("dinstar-uc").operations)
     with device("dinstar-uc", username="admin") as url:
         report = fuzz_device(
             _dinstar(url, max_examples=100, phases=("examples", "fuzzing"), operations=operations)
@@ -191,15 +172,12 @@ def test_conformant_dinstar_survives_100_examples_per_operation(device: Device) 
     assert min(report.cases[o] for o in operations) >= 100
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator/schema findings: get_config answers empty ip_to_tel_routing/sip_trunk arrays the schema "
-    "requires non-empty; set_config echoes a float index as '14.0_success' (pattern ^[0-9]{1,2}_...)",
-)
 def test_dinstar_sip_configuration_answers_match_their_schemas(device: Device) -> None:
     with device("dinstar-uc", username="admin") as url:
         report = fuzz_device(
-            _dinstar(url, max_examples=10, phases=("examples", "fuzzing"), operations=DINSTAR_CONFIG_FINDINGS)
+            _dinstar(
+                url, max_examples=10, phases=("examples", "fuzzing"), operations=("get_config", "set_config")
+            )
         )
     assert report.failures == []
 
