@@ -9,8 +9,8 @@ Tasks (dinstar-uc-1.2 §2):
   requested by default;
 * ``long``: 307 GSM characters, ``encoding`` gsm-7bit, to the first number: 3 concatenated segments of
   153 (160 without the concatenation header would be 2);
-* ``unicode``: 100 ASCII characters with the default encoding: UCS2, 2 segments of 67 (GSM: 1);
 * ``no-report``: ``request_status_report`` false, to the first number;
+* ``unicode``: 100 ASCII characters with the default encoding: UCS2, 2 segments of 67 (GSM: 1);
 * ``simple``: the §2.4 simple request (text and number only, no port), with a user_id.
 
 When the numbers are the device's own SIMs the SMS come back as incoming SMS: the exchange then
@@ -153,19 +153,6 @@ def run_exchange(  # noqa: PLR0917 - one scripted exchange, read top to bottom
             {first: long_text},
         )
     )
-    uni_text = _gsm_text(100, tag)
-    uid = new_user_id()
-    plan.append(
-        Sent(
-            "unicode",
-            {"text": uni_text, "param": [{"number": first, "user_id": uid}], "port": [port]},
-            None,
-            [first],
-            [uid],
-            2,
-            {first: uni_text},
-        )
-    )
     uid = new_user_id()
     plain = f"{text} {tag} no report"
     plan.append(
@@ -182,6 +169,21 @@ def run_exchange(  # noqa: PLR0917 - one scripted exchange, read top to bottom
             [uid],
             1,
             {first: plain},
+        )
+    )
+    # after no-report, through the same port: its delivery statuses come after any the no-report
+    # SMS would (wrongly) get, so waiting for them waits long enough to see those too
+    uni_text = _gsm_text(100, tag)
+    uid = new_user_id()
+    plan.append(
+        Sent(
+            "unicode",
+            {"text": uni_text, "param": [{"number": first, "user_id": uid}], "port": [port]},
+            None,
+            [first],
+            [uid],
+            2,
+            {first: uni_text},
         )
     )
     uid = new_user_id()
