@@ -45,7 +45,7 @@ SUITE = ROOT / "conformance"
 KILLS = SUITE / "kills"
 SPEEDUP = 10.0
 #: Concurrent suite runs: most of a run is waiting for the device's timers, not CPU.
-WORKERS = 4
+WORKERS = 10
 RUN_TIMEOUT = 240.0
 #: the whole matrix (several hundred runs) is built by the first test that needs it
 MATRIX_TIMEOUT = 1500
@@ -184,6 +184,9 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(10)
+        self._reader.join(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def run_suite(
