@@ -48,3 +48,14 @@ def test_wheel_installs_in_a_fresh_venv_and_loads_every_schema(tmp_path: Path) -
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "check out" in check.stdout
+    # without the fuzz extra, the fuzz commands say what to install instead of failing to import
+    fuzz = subprocess.run(
+        [str(bin_dir / "smsgw"), "fuzz-server", "--target", "http://127.0.0.1:9/push"],
+        check=False,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert fuzz.returncode == 2, fuzz.stdout + fuzz.stderr
+    assert "smsgw-suite[fuzz]" in fuzz.stderr

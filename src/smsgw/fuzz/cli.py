@@ -28,6 +28,13 @@ def _echo_err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _need_fuzz_extra(command: str) -> None:
+    """Exit 2 with the install line when the ``fuzz`` extra (schemathesis) is missing."""
+    if importlib.util.find_spec("schemathesis") is None:
+        _echo_err(f"{command} needs the fuzz extra: pip install 'smsgw-suite[fuzz]'")
+        raise typer.Exit(2)
+
+
 def fuzz(
     target: str | None = typer.Option(None, help="Device API base URL; default: the embedded emulator."),
     profile: str = typer.Option(
@@ -67,6 +74,7 @@ def fuzz(
     from smsgw.report.embedded import EmbeddedUnavailable, start_embedded_target
     from smsgw.report.exitcodes import ExitCode
 
+    _need_fuzz_extra("smsgw fuzz")
     if profile not in DOCUMENTS:
         _echo_err(f"smsgw fuzz: unknown profile {profile!r} (known: {', '.join(DOCUMENTS)})")
         raise typer.Exit(int(ExitCode.USAGE_ERROR))
@@ -184,6 +192,7 @@ def fuzz_server_command(
     server and check its answers: no 5xx, no hang, valid accepted, invalid rejected (or tolerated).
     Writes junit.xml and fuzz-server.json.  Exit codes: 0 no failure, 1 failures, 2 usage, 3 unreachable.
     """
+    _need_fuzz_extra("smsgw fuzz-server")
     import httpx
 
     from smsgw.fuzz.server import FAMILIES, fuzz_server, write_junit
