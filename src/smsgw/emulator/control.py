@@ -7,12 +7,12 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from smsgw.emulator import ports as P
 from smsgw.emulator.clock import VirtualClock
 from smsgw.emulator.device import Device
-from smsgw.emulator.faults import UnknownSwitchError, catalog
+from smsgw.emulator.faults import Faults, Switches, UnknownSwitchError, catalog
 from smsgw.emulator.messages import Push
 from smsgw.emulator.mms import mms_push
 from smsgw.emulator.network import OutcomeRule
@@ -48,7 +48,15 @@ def state(device: Device, body: dict[str, Any]) -> Result:
     return 200, device.state()
 
 
-def faults(device: Device, body: dict[str, Any]) -> Result:
+class Switchable(Protocol):
+    """What :func:`faults` needs of a device: its switches and its transport faults (an Ejoin or a
+    Dinstar device)."""
+
+    switches: Switches
+    faults: Faults
+
+
+def faults(device: Switchable, body: dict[str, Any]) -> Result:
     """GET: the catalog with what is on. POST ``{"on": [...], "off": [...], "faults": {...}}``."""
     if body:
         try:

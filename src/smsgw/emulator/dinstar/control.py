@@ -8,22 +8,14 @@ from typing import Any
 
 from smsgw.emulator import ports as P
 from smsgw.emulator.clock import VirtualClock
-from smsgw.emulator.control import ControlError
+from smsgw.emulator.control import ControlError, _int, faults
 from smsgw.emulator.dinstar.common import fmt_time
 from smsgw.emulator.dinstar.device import DinstarDevice
 from smsgw.emulator.dinstar.ports_api import D_UNANSWERED_CDR_PUSHED
-from smsgw.emulator.faults import UnknownSwitchError, catalog
 from smsgw.emulator.network import OutcomeRule
 from smsgw.emulator.ports import Slot
 
 Result = tuple[int, dict[str, Any]]
-
-
-def _int(body: dict[str, Any], key: str, default: int | None = None) -> int:
-    value = body.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31:
-        raise ControlError(f"{key} must be a 32-bit integer")
-    return value
 
 
 def _slot(device: DinstarDevice, body: dict[str, Any]) -> Slot:
@@ -40,37 +32,6 @@ def _slot(device: DinstarDevice, body: dict[str, Any]) -> Slot:
 
 def state(device: DinstarDevice, body: dict[str, Any]) -> Result:
     return 200, device.state()
-
-
-def faults(device: DinstarDevice, body: dict[str, Any]) -> Result:
-    """GET: the catalog with what is on. POST ``{"on": [...], "off": [...], "faults": {...}}``."""
-    if body:
-        try:
-            for name in body.get("off", []):
-                device.switches.set(name, False)
-            for name in body.get("on", []):
-                device.switches.set(name, True)
-        except UnknownSwitchError as exc:
-            raise ControlError(f"unknown quirk or defect {exc.args[0]!r}") from exc
-        except TypeError as exc:
-            raise ControlError("on/off must be lists of names") from exc
-        values = body.get("faults", {})
-        if not isinstance(values, dict):
-            raise ControlError("faults must be an object")
-        device.faults.update(values)
-    return 200, {
-        "switches": [
-            {
-                "name": s.name,
-                "kind": s.kind,
-                "description": s.description,
-                "erratum": s.erratum,
-                "on": device.switches.on(s.name),
-            }
-            for s in catalog().values()
-        ],
-        "faults": device.faults.as_dict(),
-    }
 
 
 def sim(device: DinstarDevice, body: dict[str, Any]) -> Result:
