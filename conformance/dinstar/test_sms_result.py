@@ -230,6 +230,61 @@ def test_ref_id_matches_the_delivery_statuses(check, sms_exchange):
     )
 
 
+@pytest.mark.requirement("DS-RESULT-REF-ID-WRAPS")
+def test_reference_ids_wrap_from_255_to_0(check, sms_exchange):
+    """§3.3: "The range of reference ID is from 0 to 255. Reference ID is generally used together with
+    telephone number, port number and even sending time to match a delivery status"; §27.4: the
+    segments of a long SMS carry consecutive reference ids.  No result or delivery status carries an id
+    over 255, and the segments of an SMS that reaches 255 continue at 0 (its delivery statuses say so).
+
+    Observable only when one of the exchange's SMS reaches 255 on its port (SKIPPED otherwise: the ids
+    continue from the gateway's past traffic and getting them there could take 255 more segments)."""
+    results = list(sms_exchange.results.values())
+    over = [
+        f"{kind} to {e.get('number')} on port {e.get('port')}: ref_id {e.get('ref_id')}"
+        for kind, found in (("result", results), ("delivery status", sms_exchange.deliveries))
+        for e in found
+        if isinstance(e.get("ref_id"), int) and not 0 <= e["ref_id"] <= 255
+    ]
+    if over:
+        check.fail(f"reference ids beyond 0-255 (they must wrap to 0): {'; '.join(over[:4])}")
+        return
+    crossing = [
+        r
+        for r in results
+        if isinstance(r.get("ref_id"), int)
+        and isinstance(r.get("count"), int)
+        and r["ref_id"] + r["count"] > 256
+    ]
+    if not crossing:
+        used = sorted(i for r in results for i in _range(r))
+        check.skip(
+            f"no SMS of the exchange reached reference id 255 (they used {used[:1]}..{used[-1:]}): "
+            "the wrap is not observable in this run"
+        )
+    seen = 0
+    for result in crossing:
+        wrapped = {i - 256 for i in range(result["ref_id"], result["ref_id"] + result["count"]) if i > 255}
+        statuses = {
+            d.get("ref_id")
+            for d in sms_exchange.deliveries
+            if d.get("number") == result.get("number")
+            and d.get("port") == result.get("port")
+            and str(d.get("time")) >= str(result.get("time"))
+        }
+        if result["ref_id"] not in statuses:
+            continue  # its delivery statuses did not come: the delivery-status checks report that
+        seen += 1
+        check.expect(
+            wrapped <= statuses,
+            f"SMS to {result.get('number')} on port {result.get('port')}: ref_id {result['ref_id']}, "
+            f"{result['count']} segments; after 255 its delivery statuses should carry "
+            f"{sorted(wrapped)}, they carry {sorted(map(str, statuses))}",
+        )
+    if not seen:
+        check.skip("no delivery status of the SMS that reached reference id 255 came: nothing shows the wrap")
+
+
 @pytest.mark.requirement("DS-RESULT-REF-IDS-CONSECUTIVE", "DS-DELIVER-ONE-PER-SEGMENT")
 def test_long_sms_has_one_delivery_status_per_segment(check, sms_exchange):
     """§27.4: "If the first ref_id in SMS sending result is 0 and those of other two SMS segments are 1

@@ -186,6 +186,19 @@ def config(device: DinstarDevice, body: dict[str, Any]) -> Result:
     return 200, device.state() | {"port_state": None}
 
 
+def ref_id(device: DinstarDevice, body: dict[str, Any]) -> Result:
+    """The next SMS reference id of a port (0-255, §3.3), as past traffic would have left it:
+    ``{"port": 0, "next": 250}``."""
+    port = _int(body, "port")
+    if not 0 <= port < device.n_ports:
+        raise ControlError(f"port must be 0..{device.n_ports - 1}")
+    following = _int(body, "next")
+    if not 0 <= following <= 255:
+        raise ControlError("next must be 0..255")
+    device.board.ref_ids[port + 1] = following
+    return 200, {"port": port, "next": following}
+
+
 def outcomes(device: DinstarDevice, body: dict[str, Any]) -> Result:
     """Outcome rules of the virtual network for numbers outside it: ``{"rules": ["999:1"]}``."""
     network = device.network
@@ -215,6 +228,7 @@ ROUTES: dict[tuple[str, str], Callable[[DinstarDevice, dict[str, Any]], Result]]
     ("POST", "/_emu/reset"): reset,
     ("POST", "/_emu/advance"): advance,
     ("POST", "/_emu/config"): config,
+    ("POST", "/_emu/ref_id"): ref_id,
     ("GET", "/_emu/outcomes"): outcomes,
     ("POST", "/_emu/outcomes"): outcomes,
     ("GET", "/_emu/pushes"): pushes,
