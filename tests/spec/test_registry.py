@@ -35,6 +35,18 @@ def test_invalid_schema_refuses_to_load(tmp_path: Path) -> None:
         SchemaRegistry(tmp_path)
 
 
+def test_schema_whose_pattern_is_not_a_regular_expression_refuses_to_load(tmp_path: Path) -> None:
+    _write(tmp_path, "a", {"type": "string", "pattern": "^[0-9"})
+    with pytest.raises(SchemaLoadError, match=r"^a: .*regex"):
+        SchemaRegistry(tmp_path)
+
+
+def test_meta_schema_violation_names_the_file_and_the_keyword(tmp_path: Path) -> None:
+    _write(tmp_path, "sub/b", {"properties": {"x": {"minLength": -1}}})
+    with pytest.raises(SchemaLoadError, match=r"^sub/b: not a valid 2020-12 schema: -1 is less than"):
+        SchemaRegistry(tmp_path)
+
+
 def test_unresolvable_ref_refuses_to_load(tmp_path: Path) -> None:
     _write(tmp_path, "a", {"$ref": "missing.json#/$defs/x"})
     with pytest.raises(SchemaLoadError):

@@ -210,10 +210,17 @@ def _load_schema_file(path: Path, name: str) -> dict[str, Any]:
     expected_id = f"{SCHEMA_BASE}{name}.json"
     if contents.get("$id") != expected_id:
         raise SchemaLoadError(f"{name}: $id must be {expected_id}, found {contents.get('$id')!r}")
-    try:
-        Draft202012Validator.check_schema(contents)
-    except SchemaError as exc:
-        raise SchemaLoadError(f"{name}: not a valid 2020-12 schema: {exc.message}") from exc
+    # jsonschema-rs decides (~1 ms for all files; jsonschema's check_schema took ~0.5 s, paid by every
+    # process that loads the registry); jsonschema words the error of a file it rejects.
+    if not jsonschema_rs.meta.is_valid(contents):
+        try:
+            Draft202012Validator.check_schema(contents)
+        except SchemaError as exc:
+            raise SchemaLoadError(f"{name}: not a valid 2020-12 schema: {exc.message}") from exc
+        try:
+            jsonschema_rs.meta.validate(contents)
+        except jsonschema_rs.ValidationError as exc:
+            raise SchemaLoadError(f"{name}: not a valid 2020-12 schema: {exc.message}") from exc
     return contents
 
 
