@@ -40,13 +40,21 @@ COMPONENT_CLIS = (
 )
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    """``--version``: handled while the options are parsed (the group callback would only run once a
+    command is given, so ``smsgw --version`` alone failed with "Missing command")."""
+    if value:
         console.print(f"smsgw-suite {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+    ),
+) -> None:
+    del version  # handled by its callback
 
 
 @spec_app.command("check")
