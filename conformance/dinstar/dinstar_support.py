@@ -6,11 +6,9 @@ Every wait here has a deadline derived from the profile's timers; nothing loops 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-T = TypeVar("T")
+from smsgw.pytest_plugin.timers import poll_interval, wait_until  # noqa: F401 - the checks import them from here
 
 #: Text of every SMS the suite sends (a serial is appended so a recipient can tell them apart).
 SMS_TEXT = "smsgw-suite conformance check"
@@ -41,21 +39,6 @@ REMAIN_TYPES = (
     "remain_daily_connect",
 )
 MAX_PORTS = 32
-
-
-def poll_interval(timers: Any) -> float:
-    """How often to poll the device: once a second on a real device, faster on a fast emulator."""
-    return max(0.05, min(1.0, timers.scale))
-
-
-def wait_until(predicate: Callable[[], T], timeout: float, interval: float) -> T | None:
-    """Call ``predicate`` until it returns a truthy value or ``timeout`` seconds pass; the last value."""
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = predicate()
-    return value
 
 
 def error_code(resp: Any) -> int | None:

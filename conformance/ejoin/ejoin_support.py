@@ -6,31 +6,14 @@ Every wait here has a deadline derived from the profile's timers; nothing loops 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-T = TypeVar("T")
+from smsgw.pytest_plugin.timers import poll_interval, wait_until  # noqa: F401 - the checks import them from here
 
 #: Text of every SMS the suite sends (the tid is appended so a recipient can tell them apart).
 SMS_TEXT = "smsgw-suite conformance check"
 #: "The status of the task, the format is "code text" (gateway-2.4 §6.3.1.4).
 STATUS_RE = re.compile(r"^(\d+) (.+)$")
-
-
-def poll_interval(timers: Any) -> float:
-    """How often to poll the device: once a second on a real device, faster on a fast emulator."""
-    return max(0.05, min(1.0, timers.scale))
-
-
-def wait_until(predicate: Callable[[], T], timeout: float, interval: float) -> T | None:
-    """Call ``predicate`` until it returns a truthy value or ``timeout`` seconds pass; the last value."""
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = predicate()
-    return value
 
 
 def status_code(status: Any) -> int | None:

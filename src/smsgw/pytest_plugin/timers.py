@@ -7,7 +7,12 @@ network slack added to every wait.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -48,3 +53,18 @@ PROFILE_TIMERS: dict[str, Timers] = {
 def timers_for(profile: str, scale: float = 1.0, grace: float | None = None) -> Timers:
     base = PROFILE_TIMERS.get(profile, Timers())
     return replace(base, scale=scale, grace=base.grace if grace is None else grace)
+
+
+def poll_interval(timers: Timers) -> float:
+    """How often a check polls the device: once a second on a real device, faster on a fast emulator."""
+    return max(0.05, min(1.0, timers.scale))
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, interval: float) -> T | None:
+    """Call ``predicate`` until it returns a truthy value or ``timeout`` seconds pass; the last value."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
