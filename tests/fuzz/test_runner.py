@@ -208,3 +208,35 @@ def test_a_dinstar_device_that_ignores_digest_auth_fails_the_run(device: Device)
             _dinstar(url, max_examples=10, phases=("examples", "fuzzing"), operations=("get_port_info",))
         )
     assert {r for f in report.failures for r in f.requirements} >= {"DS-AUTH-UNAUTHENTICATED-401"}
+
+
+def test_the_coverage_phase_finds_nothing_on_the_conformant_dinstar_send_sms(device: Device) -> None:
+    """The run that proves defect.dinstar-500-on-unexpected-type, on the conformant gateway."""
+    with device("dinstar-uc", username="admin") as url:
+        report = fuzz_device(_dinstar(url, phases=("coverage",), operations=("send_sms",)))
+    assert report.failures == []
+    assert report.cases["send_sms"] > 20
+
+
+@pytest.mark.parametrize(
+    ("defect", "operation", "phases", "requirements"),
+    [
+        ("defect.dinstar-500-on-unexpected-type", "send_sms", ("coverage",), {"DS-HTTP-ERROR-CODE-IN-BODY"}),
+        (
+            "defect.dinstar-auth-ignored-on-get-cdr",
+            "get_cdr",
+            ("examples", "fuzzing"),
+            {"DS-AUTH-UNAUTHENTICATED-401", "DS-AUTH-WRONG-PASSWORD-401"},
+        ),
+    ],
+)
+def test_a_dinstar_defect_only_fuzzing_finds_fails_the_run_with_its_requirements(
+    device: Device, defect: str, operation: str, phases: tuple[str, ...], requirements: set[str]
+) -> None:
+    """conformance/kills/dinstar-fuzz.yaml: each fuzz-only defect of the Dinstar gateway fails a run of
+    one operation (the conformance suite, with well-formed requests, passes with it on)."""
+    with device("dinstar-uc", defect, username="admin") as url:
+        report = fuzz_device(_dinstar(url, operations=(operation,), phases=phases, max_examples=5))
+    assert not report.ok
+    assert {r for f in report.failures for r in f.requirements} >= requirements
+    assert PASSWORD not in json.dumps(report.to_dict())

@@ -182,3 +182,15 @@ def test_httpx_digest_auth_works_against_the_device(device: DinstarDevice) -> No
             assert answer.status_code == 200
             assert [i["port"] for i in answer.json()["info"]] == [0, 1]
     assert device.auth.failed_logins == 0
+
+
+def test_the_get_cdr_auth_defect_answers_only_get_cdr_without_credentials(
+    make_device: Callable[..., DinstarDevice],
+) -> None:
+    assert call(make_device(), "POST", "/api/get_cdr", body={}, headers={}).status == 401
+    device = make_device(switches=("defect.dinstar-auth-ignored-on-get-cdr",))
+    for headers in ({}, {"authorization": "Basic d3Jvbmc6d3Jvbmc="}):
+        answer = call(device, "POST", "/api/get_cdr", body={}, headers=headers)
+        assert answer.status == 200
+        assert answer.payload()["error_code"] == 200
+    assert call(device, "GET", "/api/query_sms_in_queue", headers={}).status == 401

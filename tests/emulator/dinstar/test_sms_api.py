@@ -220,3 +220,23 @@ def test_incoming_sms_answers_pages_of_100(device: DinstarDevice, clock: Virtual
     second = api(device, "query_incoming_sms", query=f"incoming_sms_id={last_id}")
     assert [m["text"] for m in second["sms"]] == [f"m{i}" for i in range(100, 150)]
     assert (second["read"], second["unread"]) == (150, 0)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": "x", "param": [{"number": "10086", "user_id": None}]},
+        {"text": "x", "param": [{"number": True}]},
+        {"text": "x", "param": [{"number": "10086"}], "encoding": None},
+    ],
+)
+def test_the_unexpected_type_defect_crashes_send_sms_on_a_null_or_stray_boolean(
+    make_device: Callable[..., DinstarDevice], body: dict[str, object]
+) -> None:
+    conformant = call(make_device(), "POST", "/api/send_sms", body=body)
+    assert conformant.status == 200
+    assert conformant.payload()["error_code"] in (202, 400)
+    broken = make_device(switches=("defect.dinstar-500-on-unexpected-type",))
+    assert call(broken, "POST", "/api/send_sms", body=body).status == 500
+    report_off = {"text": "x", "param": [{"number": "10086"}], "request_status_report": False}
+    assert call(broken, "POST", "/api/send_sms", body=report_off).payload()["error_code"] == 202

@@ -79,6 +79,12 @@ def scenario(*switches: str) -> list[Entry]:
     pushes(1)
     api("send_sms", {"param": [{"number": own}]})
     req("bad json", "POST", "/api/send_sms", body=b"{oops")
+    req(
+        "null encoding",
+        "POST",
+        "/api/send_sms",
+        body={"text": "x", "param": [{"number": "1"}], "encoding": None},
+    )
     api("send_sms", {"text": "x", "param": [{"number": "10086"}] * 129})
     api("send_sms", {"text": "x" * 1501, "param": [{"number": "10086"}]})
     dev.board.ref_ids[1] = 254
@@ -189,6 +195,8 @@ def scenario(*switches: str) -> list[Entry]:
     api("get_cdr", {})
     api("get_cdr", {"port": [2], "time_after": "2000-01-01 00:00:00"})
     api("get_cdr", {"time_after": "2100-01-01 00:00:00"})
+    anonymous = call(dev, "POST", "/api/get_cdr", body={}, headers={})
+    out.append(("get_cdr without credentials", None, anonymous.status, None))
     req("stk go", "POST", "/STKGo", body={"port": 1, "item": 1})
     req("stk view", "GET", "/GetSTKView", "port=1", schema="dinstar/getstkview.response")
     req("stk frame", "GET", "/GetSTKCurrFrameIndex", "port=1", schema="dinstar/getstkcurrframeindex.response")

@@ -40,6 +40,9 @@ from smsgw.emulator.profiles import Profile
 from smsgw.redact import redact_url
 
 D_AUTH_IGNORED = defect("defect.dinstar-auth-ignored", "requests without credentials are answered (no 401)")
+D_AUTH_IGNORED_ON_GET_CDR = defect(
+    "defect.dinstar-auth-ignored-on-get-cdr", "/api/get_cdr answers without checking the credentials"
+)
 D_400_AS_500 = defect(
     "defect.dinstar-400-as-500", 'malformed requests answer error_code 500 ("other errors") instead of 400'
 )
@@ -189,7 +192,8 @@ class DinstarDevice:
         if handler is None:
             return self._finish(Response.json(self.answer(404), 404))
         now = self.clock.now()
-        if request.path not in NO_AUTH and not self.switches.on(D_AUTH_IGNORED):
+        unchecked = request.path == "/api/get_cdr" and self.switches.on(D_AUTH_IGNORED_ON_GET_CDR)
+        if request.path not in NO_AUTH and not self.switches.on(D_AUTH_IGNORED) and not unchecked:
             outcome = self.auth.check(
                 request.method, request.path, request.headers.get("authorization"), now, self.switches
             )

@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 D_NO_413_NUMBERS = defect("defect.dinstar-no-413-over-128-numbers", "send_sms accepts more than 128 numbers")
 D_NO_413_TEXT = defect("defect.dinstar-no-413-over-1500-bytes", "send_sms accepts a text over 1500 bytes")
 D_SEND_200 = defect("defect.dinstar-send-sms-200", "send_sms answers error_code 200 instead of 202")
+D_500_ON_ODD_TYPE = defect(
+    "defect.dinstar-500-on-unexpected-type",
+    "send_sms answers HTTP 500 when a member of the body or of a param element is null or a stray boolean",
+)
 D_NO_550 = defect(
     "defect.dinstar-no-550", "send_sms accepts a request when no port can send (202 instead of 550)"
 )
@@ -154,8 +158,19 @@ def substitute(text: str, values: list[str]) -> str:
 
 
 # -- send_sms (§2) -------------------------------------------------------------------------------------
+def _odd_types(params: dict[str, Any]) -> bool:
+    """A null, or a boolean anywhere but request_status_report, at the top or in a param element."""
+    values = [v for k, v in params.items() if k != "request_status_report"]
+    entries = params.get("param")
+    for entry in entries if isinstance(entries, list) else []:
+        values += list(entry.values()) if isinstance(entry, dict) else []
+    return any(v is None or isinstance(v, bool) for v in values)
+
+
 def send_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Response:
     sw = dev.switches
+    if sw.on(D_500_ON_ODD_TYPE) and _odd_types(params):  # the firmware's unchecked cast crashes
+        return Response(500, b"Internal Server Error", "text/plain")
     text = params.get("text")
     entries = params.get("param")
     if not isinstance(text, str):
