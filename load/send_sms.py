@@ -12,15 +12,20 @@ Users (pick with ``--class-picker`` in the web UI or name them on the command li
   (HTTP 200, ``code`` 200, ``task-status``, every tid echoed with "0 OK"); anything else is a
   failure in Locust's stats, named by the first task status code; in a batch, every task not
   taken is also counted by its code (request type ``TASK``, name ``status <code>``).
-* :class:`DinstarSmsServer` posts ``/api/send_sms`` (dinstar-uc-1.2 §2) with HTTP digest auth;
-  requires a Dinstar target (``--dinstar-host``), it never runs by default (``--class-picker`` or
-  naming it on the command line).
+* :class:`DinstarSmsServer` posts ``/api/send_sms`` (dinstar-uc-1.2 §2) with HTTP digest auth,
+  a unique ``user_id`` per number; requires a Dinstar target (``--dinstar-host``), it never runs by
+  default (``--class-picker`` or naming it on the command line).
 
 Completion: with ``--report-receiver`` (a ``smsgw receive`` base URL), every submitted request asks
-the gateway to push its status reports there (``sr_url``), and each Locust process long-polls the
-receiver's ``/_api`` for status reports of its own tids. A task whose final report arrived is
-recorded as request type ``REPORT``, name ``submit->report``, with the time from submission to the
-report's arrival at the receiver (both clocks: keep machines NTP-synced when spreading workers).
+the gateway to push its status reports there (``sr_url``), and each Locust process polls the
+receiver's ``/_api`` (every 2 s) for status reports of its own tids. A task whose final report
+arrived is recorded as request type ``REPORT``, name ``submit->report``, with the time from
+submission to the report's arrival at the receiver (both clocks: keep machines NTP-synced when
+spreading workers). A Dinstar gateway has no per-request push URL: set its push URL (Dinstar UC
+§17 Push Event; ``smsgw emulate --profile dinstar-uc --status-url``) to
+``<report-receiver>/push/load-sr``; each number's first final ``sms_result`` event (``SENT_OK``,
+``DELIVERED`` or ``FAILED``, matched by ``user_id``) is recorded as request type ``RESULT``, name
+``submit->sms_result`` (a failure when the SMS failed).
 
 Requests are named by endpoint (``goip_post_sms``...), never by URL: the password travels in the
 query string (read from ``SMSGW_LOAD_PASSWORD``, default "root") and appears in no name, failure
@@ -36,6 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 import gevent
+import gevent.event
 import orjson
 from common import ProfileShape, env_text
 from geventhttpclient import URL, HTTPClient
@@ -43,6 +49,7 @@ from locust import FastHttpUser, HttpUser, constant_throughput, events, task
 from locust.runners import MasterRunner
 
 from smsgw.load.sendsms import (
+    Completion,
     CompletionTracker,
     SendSmsSettings,
     TaskFactory,
@@ -58,10 +65,15 @@ __all__ = ["DinstarSmsServer", "EjoinSmsServer", "ProfileShape"]
 
 log = logging.getLogger("smsgw.load")
 REPORT_TYPE = "REPORT"
+REPORT_NAME = "submit->report"
+RESULT_TYPE = "RESULT"
+RESULT_NAME = "submit->sms_result"
 TASK_TYPE = "TASK"
 _BATCH = 2000
-_POLL_INTERVAL = 0.5
-REPORT_NAME = "submit->report"
+#: seconds between the poller's calls: the latency is the receiver's arrival time minus the
+#: submission, so polling late does not change it; each call costs the receiver a query (a scan
+#: that grows with its database) and this process a parse, so few calls with many messages each
+_POLL_INTERVAL = 2.0
 SR_DEVICE = "load-sr"
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
@@ -159,13 +171,17 @@ def _options(parser: Any) -> None:
 
 # -- completion: one poller per load process ---------------------------------------------------
 class _Completion:
-    """The tracker of this process and the greenlet that feeds it from the receiver's API."""
+    """The trackers of this process and the greenlet that feeds them from the receiver's API:
+    ``tracker`` holds the Ejoin tids (status-report pushes), ``results`` the Dinstar user_ids
+    (sms_result pushes)."""
 
     def __init__(self) -> None:
         self.tracker = CompletionTracker()
+        self.results = CompletionTracker()
         self.environment: Any = None
         self.receiver = ""
         self.greenlet: gevent.Greenlet | None = None
+        self._wake = gevent.event.Event()
         #: submissions are tracked only while the poller runs
         self.active = False
 
@@ -181,13 +197,19 @@ class _Completion:
         if self.greenlet is not None:
             # the reports of the last submissions may still be on their way: a short grace period
             deadline = time.monotonic() + 3.0
-            while self.active and self.tracker.pending and time.monotonic() < deadline:
+            while self.active and self._pending() and time.monotonic() < deadline:
+                self._wake.set()  # poll now, not at the next interval
                 gevent.sleep(0.1)
             self.greenlet.kill(block=True, timeout=5)
             self.greenlet = None
             self.active = False
         if self.tracker.pending:
             log.info("%d submitted task(s) without a final status report", len(self.tracker.pending))
+        if self.results.pending:
+            log.info("%d submitted Dinstar SMS without a final sms_result", len(self.results.pending))
+
+    def _pending(self) -> bool:
+        return bool(self.tracker.pending or self.results.pending)
 
     def _poll(self) -> None:
         url = URL(self.receiver)
@@ -195,38 +217,43 @@ class _Completion:
         base = url.path.rstrip("/")
         try:
             cursor = int(_get(client, f"{base}/_api/health")["last_id"])
-            query = f"type=status-report&device={SR_DEVICE}"
+            query = f"type=status-report,sms_result&device={SR_DEVICE}"
+            wake = self._wake
             while True:
+                wake.clear()
                 batch = _get(client, f"{base}/_api/messages?{query}&after={cursor}&limit={_BATCH}&body=0")
                 messages = batch["messages"]
                 for message in messages:
                     cursor = max(cursor, int(message["id"]))
-                    self._matched(message.get("parsed"), float(message["received_ts"]))
+                    parsed, at = message.get("parsed"), float(message["received_ts"])
+                    if message.get("type") == "sms_result":
+                        self._record(self.results.on_sms_result(parsed, at), RESULT_TYPE, RESULT_NAME)
+                    else:
+                        self._record(self.tracker.on_report(parsed, at), REPORT_TYPE, REPORT_NAME)
                 if len(messages) < _BATCH:
-                    # the latency is the receiver's arrival time minus the submission: polling late
-                    # does not change it, and a call every _POLL_INTERVAL costs the load next to nothing
-                    gevent.sleep(_POLL_INTERVAL)
+                    wake.wait(_POLL_INTERVAL)
         except gevent.GreenletExit:
             raise
         except Exception as exc:  # the metric stops; the load goes on (the error says why, no URL)
             log.error("completion poller stopped: %s", type(exc).__name__)
             self.active = False
             self.tracker.pending.clear()
+            self.results.pending.clear()
         finally:
             client.close()
 
-    def _matched(self, payload: Any, received_at: float) -> None:
+    def _record(self, completed: list[Completion], request_type: str, name: str) -> None:
+        """One Locust request per completion (its latency in ms), a failure when SMS failed."""
+        if not completed:
+            return
         fire = self.environment.events.request.fire
-        for done in self.tracker.on_report(payload, received_at):
-            exception = None
-            if done.failed:
-                exception = Exception(f"{done.failed} of {done.sent + done.failed} SMS failed")
+        for _tid, latency, sent, failed in completed:
             fire(
-                request_type=REPORT_TYPE,
-                name=REPORT_NAME,
-                response_time=done.latency * 1000.0,
+                request_type=request_type,
+                name=name,
+                response_time=latency * 1000.0,
                 response_length=0,
-                exception=exception,
+                exception=Exception(f"{failed} of {sent + failed} SMS failed") if failed else None,
                 context={},
             )
 
@@ -422,13 +449,19 @@ class DinstarSmsServer(HttpUser):
         numbers = [f"+1555{next(self._numbers) % 10_000_000:07d}" for _ in range(self._recipients)]
         ids = [self._ids() for _ in numbers]
         body = dinstar_body(numbers, "smsgw load test", ids)
+        tracker = completion.results if completion.active else None
+        if tracker is not None:
+            tracker.submitted(ids)
         with self.client.post(
             "/api/send_sms", data=body, headers=JSON_HEADERS, name="api/send_sms", catch_response=True
         ) as response:
             failure = check_dinstar_send(response.status_code, response.content or b"")
             if failure is None:
                 response.success()
-            elif not response.status_code:
+                return
+            if not response.status_code:
                 response.failure(f"transport error: {type(response.error).__name__}")
             else:
                 response.failure(failure)
+        if tracker is not None:
+            tracker.forget(ids)

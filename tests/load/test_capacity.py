@@ -30,9 +30,12 @@ def write_steps(
     *,
     seconds: int = 10,
     with_report: bool = True,
+    completion: tuple[str, str, str] = ("POST", "goip_post_sms", "REPORT"),
 ) -> None:
     """Steps of (users, requests/s, p95 ms, failure fraction), ``seconds`` rows each."""
     ts, count, fails, done = 1_700_000_000, 0, 0, 0
+    method, name, kind = completion
+    done_name = "submit->sms_result" if kind == "RESULT" else "submit->report"
     rows: list[list[object]] = [_row(ts - 1, 0, "", "Aggregated", 0, 0, 0, 0)]
     for users, rps, p95, fail in steps:
         for _ in range(seconds):
@@ -40,9 +43,9 @@ def write_steps(
             count += int(rps)
             fails += int(rps * fail)
             done += int(rps * 0.9)
-            rows.append(_row(ts, users, "POST", "goip_post_sms", count, fails, p95 / 2, p95))
+            rows.append(_row(ts, users, method, name, count, fails, p95 / 2, p95))
             if with_report:
-                rows.append(_row(ts, users, "REPORT", "submit->report", done, 0, 40, 80))
+                rows.append(_row(ts, users, kind, done_name, done, 0, 40, 80))
             rows.append(
                 _row(ts, users, "", "Aggregated", count + (done if with_report else 0), fails, p95 / 2, p95)
             )
@@ -55,7 +58,9 @@ def write_steps(
         writer.writerow(["Type", "Name", "Request Count", "Failure Count", "Median Response Time",
                          "Average Response Time", "Min Response Time", "Max Response Time",
                          "Average Content Size", "Requests/s", "Failures/s", *PCT])  # fmt: skip
-        writer.writerow(["POST", "goip_post_sms", count, fails, 5, 5, 1, 90, 90, 100.0, 0.0, *[5] * 11])
+        writer.writerow([method, name, count, fails, 5, 5, 1, 90, 90, 100.0, 0.0, *[5] * 11])
+        if with_report:
+            writer.writerow([kind, done_name, done, 0, 40, 40, 1, 90, 0, 90.0, 0.0, *[40] * 11])
 
 
 SATURATING = [(10, 100, 10, 0), (20, 200, 12, 0), (30, 250, 20, 0), (40, 255, 40, 0), (50, 256, 80, 0)]
@@ -198,3 +203,16 @@ def test_per_second_counts_of_the_final_json_give_exact_step_throughput(tmp_path
     (tmp_path / "run_final.json").write_text(json.dumps(entries), encoding="utf-8")
     steps = build_report(tmp_path / "run", "send-sms").plateaus
     assert [round(p.throughput) for p in steps] == [70, 70]
+
+
+def test_the_dinstar_completion_metric_is_a_completion_not_requests(tmp_path: Path) -> None:
+    write_steps(tmp_path / "run", SATURATING, completion=("POST", "api/send_sms", "RESULT"))
+    capacity = build_report(tmp_path / "run", "send-sms")
+    steps = capacity.plateaus
+    assert [round(p.throughput) for p in steps] == [100, 200, 250, 255, 256]  # RESULT rows not added
+    assert steps[0].completion_rate == pytest.approx(90)
+    assert steps[0].completion_p95 == 80
+    _, html_path = write_report(capacity, tmp_path / "out")
+    html = html_path.read_text(encoding="utf-8")
+    assert "submit&rarr;sms_result p50" in html
+    assert "submit-&gt;report" not in html

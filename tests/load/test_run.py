@@ -112,11 +112,11 @@ def test_status_fanin_devices_push_dev_status_with_increasing_seq(tmp_path: Path
     assert _leaks(tmp_path / "fanin", SECRET) == []  # the push URL's token is in no output
 
 
-def test_dinstar_users_post_send_sms_with_digest_auth_to_the_dinstar_emulator(tmp_path: Path) -> None:
+def test_dinstar_master_with_two_workers_merges_the_sms_result_completion_metric(tmp_path: Path) -> None:
     out = tmp_path / "dinstar"
     result = run_load(
-        LoadOptions(profile="send-sms", out_dir=out, users=2, spawn_rate=2, run_time=3, vendor="dinstar",
-                    password=SECRET)
+        LoadOptions(profile="send-sms", out_dir=out, users=2, spawn_rate=2, run_time=4, vendor="dinstar",
+                    workers=2, password=SECRET)
     )  # fmt: skip
     assert result.exit_code == 0
     stats = _stats(out)
@@ -124,4 +124,13 @@ def test_dinstar_users_post_send_sms_with_digest_auth_to_the_dinstar_emulator(tm
     assert int(send["Request Count"]) > 0
     assert int(send["Failure Count"]) == 0
     assert ("POST", "goip_post_sms") not in stats
+    # the emulated gateway pushed its sms_result events to the receiver; each worker matched its own
+    # user_ids and the master merged both workers' completions into one entry named by the event
+    done = stats[("RESULT", "submit->sms_result")]
+    assert int(done["Request Count"]) > 0
+    assert int(done["Failure Count"]) == 0
+    assert 0 < float(done["Median Response Time"]) < 30_000
+    assert "2 workers connected" in (out / "master.log").read_text(encoding="utf-8")
+    capacity = json.loads((out / "capacity.json").read_text(encoding="utf-8"))
+    assert {t["name"] for t in capacity["totals"]} >= {"api/send_sms", "submit->sms_result"}
     assert _leaks(out, SECRET) == []

@@ -177,3 +177,62 @@ def test_dinstar_body_and_answer_follow_section_2() -> None:
     assert check_dinstar_send(200, b'{"error_code":202,"sn":"x","sms_in_queue":2,"task_id":2}') is None
     assert check_dinstar_send(200, b'{"error_code":550}') == "error_code 550"
     assert check_dinstar_send(401, b"") == "HTTP 401"
+
+
+def test_factory_single_task_body_is_the_same_json_as_a_batch_task() -> None:
+    url = "http://rx/push/x?token=a%20b"  # a '%' in a URL must not break the pre-formatted template
+    single = TaskFactory(SendSmsSettings(sr_url=url, text="50% off"), TidAllocator(0, start=7))
+    body, tids = single.build()
+    doc = orjson.loads(body)
+    assert tids == [7]
+    assert doc == {
+        "type": "send-sms", "sr_url": url, "sr_cnt": 1, "sr_prd": 1, "task_num": 1,
+        "tasks": [{"tid": 7, "to": "+15550000001", "sms": "50% off"}],
+    }  # fmt: skip
+    second, again = single.build()
+    assert again == [8]
+    assert orjson.loads(second)["tasks"][0]["to"] == "+15550000002"
+    two = SendSmsSettings(tasks_per_request=2, sr_url=url, text="50% off")
+    batch = TaskFactory(two, TidAllocator(0, start=7))
+    batch_doc = orjson.loads(batch.build()[0])
+    assert batch_doc["tasks"][0] == doc["tasks"][0]
+    assert {k: v for k, v in batch_doc.items() if k not in ("tasks", "task_num")} == {
+        k: v for k, v in doc.items() if k not in ("tasks", "task_num")
+    }
+
+
+def test_tracker_matches_dinstar_sms_results_by_user_id_at_their_first_final_status() -> None:
+    tracker = CompletionTracker()
+    tracker.submitted([41, 42, 43], at=10.0)
+    sending = {"sn": "x", "sms_result": [{"port": 0, "number": "1", "user_id": 41, "status": "SENDING"}]}
+    assert tracker.on_sms_result(sending, 10.1) == []
+    payload = {
+        "sn": "x",
+        "sms_result": [
+            {"port": 0, "number": "1", "user_id": 41, "status": "SENT_OK", "count": 1, "succ_count": 1},
+            {"port": 1, "number": "2", "user_id": 42, "status": "FAILED", "count": 1, "succ_count": 0},
+            {"port": 2, "number": "3", "user_id": 99, "status": "SENT_OK"},
+            {"port": 3, "number": "4", "status": "SENT_OK"},
+        ],
+    }
+    ok, failed = tracker.on_sms_result(payload, 10.5)
+    assert (ok.tid, ok.sent, ok.failed) == (41, 1, 0)
+    assert ok.latency == pytest.approx(0.5)
+    assert (failed.tid, failed.sent, failed.failed) == (42, 0, 1)
+    assert tracker.foreign == 2
+    # 41's DELIVERED after its SENT_OK matches nothing (it completed); 43's first result completes it
+    delivered = [{"user_id": 41, "status": "DELIVERED"}, {"user_id": 43, "status": "delivered"}]
+    (late,) = tracker.on_sms_result({"sms_result": delivered}, 11.0)
+    assert late.tid == 43
+    assert tracker.foreign == 3
+    assert tracker.pending == {}
+    assert tracker.completed == 3
+
+
+def test_tracker_ignores_sms_result_documents_of_another_shape() -> None:
+    tracker = CompletionTracker()
+    tracker.submitted([1], at=0.0)
+    assert tracker.on_sms_result({"rpts": [{"tid": 1}]}) == []
+    assert tracker.on_sms_result({"sms_result": [1, "x", {"user_id": 1, "status": 5}]}) == []
+    assert tracker.on_sms_result(None) == []
+    assert tracker.pending == {1: 0.0}

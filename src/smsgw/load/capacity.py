@@ -14,11 +14,13 @@ does not count). For each plateau:
   divided by the seconds between them (the first ``settle`` fraction of the plateau is skipped);
 * error rate = failures / requests over the same span;
 * p50/p95/p99 = the current percentiles of the plateau's last second (the window lies inside);
-* the completion metric (``REPORT``/``submit->report``) gets the same treatment when present.
+* the completion metric (``REPORT``/``submit->report``, or the Dinstar ``RESULT``/
+  ``submit->sms_result``) gets the same treatment when present.
 
-The measured entries are every entry but ``REPORT`` ones (those are completions, not requests);
-latency percentiles come from the busiest such entry (e.g. ``goip_post_sms``), or the Aggregated
-row when no ``REPORT`` entry exists (the fan-in profile: every entry is a push).
+The measured entries are every entry but completion ones (``REPORT``, ``RESULT``: completions, not
+requests) and per-task counts (``TASK``); latency percentiles come from the busiest such entry
+(e.g. ``goip_post_sms``), or the Aggregated row when no such entry exists (the fan-in profile:
+every entry is a push).
 
 The knee (documented rule, :func:`find_knee`): the first plateau *i* (from the second one) where
 throughput grew by less than ``min_gain`` (10 %) over plateau *i-1* while offered load grew, and
@@ -45,7 +47,9 @@ from typing import Any
 from smsgw.load.svg import Series, line_chart
 
 __all__ = [
+    "COMPLETION_TYPES",
     "REPORT_TYPE",
+    "RESULT_TYPE",
     "Capacity",
     "Plateau",
     "build_report",
@@ -56,9 +60,12 @@ __all__ = [
 ]
 
 REPORT_TYPE = "REPORT"
+#: the Dinstar completion metric (submit -> sms_result push)
+RESULT_TYPE = "RESULT"
+COMPLETION_TYPES = (REPORT_TYPE, RESULT_TYPE)
 #: per-task status counts of a refused batch (not requests of their own)
 TASK_TYPE = "TASK"
-_NOT_REQUESTS = (REPORT_TYPE, TASK_TYPE)
+_NOT_REQUESTS = (*COMPLETION_TYPES, TASK_TYPE)
 AGGREGATED = "Aggregated"
 
 
@@ -200,7 +207,7 @@ def read_final_json(path: Path) -> list[dict[str, Any]]:
                 "max": e.get("max_response_time"),
             }
         )
-    totals.sort(key=lambda t: (t["type"] == REPORT_TYPE, -t["requests"]))
+    totals.sort(key=lambda t: (t["type"] in COMPLETION_TYPES, -t["requests"]))
     return totals
 
 
@@ -234,7 +241,7 @@ def _seconds(rows: Sequence[Row]) -> list[tuple[int, _Second]]:
     # entries that are not requests (completions, per-task counts): sum the request entries
     # instead of taking the Aggregated row, which includes them
     has_report = any(r.type in _NOT_REQUESTS for r in rows)
-    # the busiest non-REPORT entry over the run names the latency row
+    # the busiest request entry over the run names the latency row
     busiest: tuple[str, str] | None = None
     if has_report:
         last: dict[tuple[str, str], int] = {}
@@ -251,7 +258,7 @@ def _seconds(rows: Sequence[Row]) -> list[tuple[int, _Second]]:
                 second.users = row.users
                 if not has_report:
                     second.count, second.failures, second.latency = row.count, row.failures, row
-            elif row.type == REPORT_TYPE:
+            elif row.type in COMPLETION_TYPES:
                 second.report = row
             elif row.type == TASK_TYPE:
                 continue
@@ -281,7 +288,7 @@ class PerSecond:
         has_report = any(e.get("method") in _NOT_REQUESTS for e in entries)
         out = cls()
         for e in entries:
-            if e.get("method") == REPORT_TYPE:
+            if e.get("method") in COMPLETION_TYPES:
                 _add(out.completions, e.get("num_reqs_per_sec"))
             elif e.get("method") == TASK_TYPE:
                 continue
@@ -486,6 +493,8 @@ def _cell(value: float | None, digits: int = 1) -> str:
 
 def render_html(capacity: Capacity) -> str:
     steps = _ascending(capacity.plateaus)
+    # the completion metric's own name: submit->report (Ejoin) or submit->sms_result (Dinstar)
+    done = next((t["name"] for t in capacity.totals if t.get("type") in COMPLETION_TYPES), "submit->report")
     knee_users = capacity.knee["users"] if capacity.knee else None
     marker = "knee" if knee_users is not None else ""
     thr = [Series("requests/s", [(p.users, p.throughput) for p in steps])]
@@ -496,7 +505,7 @@ def render_html(capacity: Capacity) -> str:
         for name, attr in (("p50", "p50"), ("p95", "p95"), ("p99", "p99"))
     ]
     comp = [
-        Series(f"submit->report {name}", pts, dashed=True)
+        Series(f"{done} {name}", pts, dashed=True)
         for name, attr in (("p50", "completion_p50"), ("p95", "completion_p95"))
         if (pts := [(p.users, v) for p in steps if (v := getattr(p, attr)) is not None])
     ]
@@ -512,7 +521,7 @@ def render_html(capacity: Capacity) -> str:
     if comp:
         charts.append(
             line_chart(
-                "submit->report latency vs offered load",
+                f"{done} latency vs offered load",
                 comp,
                 x_label="users",
                 y_label="ms",
@@ -532,9 +541,10 @@ def render_html(capacity: Capacity) -> str:
             f"<b>{capacity.best_throughput:.1f} requests/s</b> (a lower bound of its capacity)."
         )
     rule = capacity.rule
+    done_html = escape(done).replace("-&gt;", "&rarr;")
     rule_text = (
         f"Knee rule: the last step before the first step whose throughput grew by less than "
-        f"{rule.get('min_gain', 0) * 100:.0f} % while p95 (requests or submit->report) grew by more than "
+        f"{rule.get('min_gain', 0) * 100:.0f} % while p95 (requests or {escape(done)}) grew by more than "
         f"{rule.get('max_latency_growth', 0) * 100:.0f} %, or whose error rate exceeded "
         f"{rule.get('max_error_rate', 0) * 100:.0f} %."
     )
@@ -564,7 +574,7 @@ def render_html(capacity: Capacity) -> str:
 <div>{"".join(charts)}</div>
 <h2>Steps (plateaus of constant offered load)</h2>
 <table><tr><th>users</th><th>s</th><th>requests</th><th>req/s</th><th>errors %</th><th>p50 ms</th>
-<th>p95 ms</th><th>p99 ms</th><th>completions/s</th><th>submit&rarr;report p50</th><th>p95</th></tr>
+<th>p95 ms</th><th>p99 ms</th><th>completions/s</th><th>{done_html} p50</th><th>p95</th></tr>
 {rows}</table>
 <h2>Totals per endpoint</h2>
 <table><tr><th class=l>type</th><th class=l>name</th><th>requests</th><th>failures</th><th>req/s</th>

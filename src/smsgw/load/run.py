@@ -42,6 +42,8 @@ from smsgw.redact import redact_text
 __all__ = ["PROFILES", "LoadOptions", "LoadResult", "run_load"]
 
 PROFILES = {"send-sms": "send_sms.py", "status-fanin": "status_fanin.py"}
+#: the receiver's device name for the pushes the send-sms profile matches (load/send_sms.py SR_DEVICE)
+SR_DEVICE = "load-sr"
 CSV_BASE = "locust"
 _URL = re.compile(r"http://127\.0\.0\.1:\d+")
 
@@ -146,13 +148,19 @@ def emulators(
     send_time: float,
     switches: Sequence[str] = (),
     profile: str = "gateway-2.4",
+    status_url: str = "",
     timeout: float = 60.0,
 ) -> Iterator[list[str]]:
-    """``smsgw emulate`` in a subprocess: ``devices`` gateways; yields their base URLs."""
+    """``smsgw emulate`` in a subprocess: ``devices`` gateways; yields their base URLs.
+
+    ``status_url``: where the gateways push (``--status-url``; a Dinstar gateway pushes every
+    event there, its ``sms_result`` included)."""
     args = [
         sys.executable, "-m", "smsgw", "emulate", "--devices", str(devices), "--send-time", str(send_time),
         "--max-tasks", "10000000", "--profile", profile,
     ]  # fmt: skip
+    if status_url:
+        args += ["--status-url", status_url]
     for switch in switches:
         args += ["--switch", switch]
     env = {**os.environ, "SMSGW_EMU_PASSWORD": password, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
@@ -249,26 +257,33 @@ def run_load(options: LoadOptions) -> LoadResult:
         extra: dict[str, Any] = {}
         targets = list(o.targets)
         if o.profile == "send-sms":
+            dinstar = o.vendor == "dinstar"
+            receiver = o.receiver
+            if dinstar and targets and not receiver:
+                # a Dinstar gateway pushes where its own settings say (no sr_url in send_sms): a
+                # receiver started here would see nothing unless told; --receiver names the one it uses
+                receiver = "none"
+            if receiver == "":
+                receiver = stack.enter_context(_receiver()).url
+                run_info["report receiver"] = "smsgw receive (started)"
             if not targets:
-                emulated = "dinstar-uc" if o.vendor == "dinstar" else "gateway-2.4"
+                emulated = "dinstar-uc" if dinstar else "gateway-2.4"
+                # the emulated Dinstar gateways push their events (sms_result...) to the receiver
+                push = f"{receiver.rstrip('/')}/push/{SR_DEVICE}" if dinstar and receiver != "none" else ""
                 targets = stack.enter_context(
                     emulators(
                         o.devices, password=o.password, send_time=o.send_time, switches=o.switches,
-                        profile=emulated,
+                        profile=emulated, status_url=push,
                     )
                 )  # fmt: skip
                 run_info["target"] = f"{len(targets)} emulated {emulated} gateway(s) (smsgw emulate)"
                 if o.switches:
                     run_info["emulator switches"] = ", ".join(o.switches)
-            if o.vendor == "dinstar":
+            if dinstar:
                 # DinstarSmsServer is abstract unless its target is in the environment (all processes)
                 env["SMSGW_LOAD_DINSTAR_HOST"] = targets[0]
                 extra["dinstar-host"] = targets[0]
                 run_info["vendor"] = "dinstar (DinstarSmsServer, /api/send_sms)"
-            receiver = "none" if o.vendor == "dinstar" else o.receiver
-            if receiver == "":
-                receiver = stack.enter_context(_receiver()).url
-                run_info["report receiver"] = "smsgw receive (started)"
             if receiver != "none":
                 extra["report-receiver"] = receiver
             extra["targets"] = ",".join(targets)

@@ -18,11 +18,12 @@ import random
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 __all__ = [
+    "DINSTAR_FINAL",
     "PORT_MODES",
     "Completion",
     "CompletionTracker",
@@ -105,6 +106,14 @@ class TaskFactory:
         self._head = orjson.dumps(head)[:-1] + b',"task_num":%d,"tasks":[' % settings.tasks_per_request
         self._sms = b',"sms":' + orjson.dumps(settings.text)
         self._prefix = orjson.dumps(settings.recipient_prefix)[1:-1]
+        #: the common case (one task, one recipient, any port): the whole body is one %-template
+        self._single: bytes | None = None
+        s = settings
+        if (s.tasks_per_request, s.recipients_per_task, s.port_mode) == (1, 1, "any"):
+            literal = (self._head + b'{"tid":\0,"to":"' + self._prefix + b'\1"' + self._sms + b"}]}").replace(
+                b"%", b"%%"
+            )
+            self._single = literal.replace(b"\0", b"%d").replace(b"\1", b"%07d")
 
     def _from(self) -> str | None:
         s = self.settings
@@ -125,6 +134,10 @@ class TaskFactory:
 
     def build(self) -> tuple[bytes, list[int]]:
         """(body, tids): ``{"type":"send-sms",[sr_url...,]"task_num":n,"tasks":[{tid,to,sms[,from]}]}``."""
+        if self._single is not None:
+            tid = self.tids()
+            self._number = number = (self._number + 1) % 10_000_000
+            return self._single % (tid, number), [tid]
         tasks: list[bytes] = []
         tids: list[int] = []
         for _ in range(self.settings.tasks_per_request):
@@ -218,14 +231,18 @@ def check_simple_answer(status: int, body: bytes, code: int = 200) -> str | None
 
 
 # -- completion: status reports matched to submitted tids -----------------------------------------
-@dataclass(frozen=True, slots=True)
-class Completion:
-    """A submitted task whose final status report arrived: ``latency`` seconds after submission."""
+class Completion(NamedTuple):
+    """A submitted task (Ejoin tid) or SMS (Dinstar user_id) whose final report or result arrived:
+    ``latency`` seconds after submission. A tuple: the poller makes one per completed request."""
 
     tid: int
     latency: float
     sent: int
     failed: int
+
+
+#: Dinstar sms_result statuses (dinstar-uc-1.2 §3.3) that end the sending: the first one counts
+DINSTAR_FINAL = {"SENT_OK": (1, 0), "DELIVERED": (1, 0), "FAILED": (0, 1)}
 
 
 @dataclass
@@ -236,6 +253,9 @@ class CompletionTracker:
     A report entry completes a task when nothing is left to send (``sending`` and ``unsent`` 0).
     Entries of tids this process did not submit (another worker's) are ignored. ``max_pending``
     bounds memory: the oldest pending tids are forgotten (and counted in ``forgotten``).
+
+    The same tracker matches Dinstar ``sms_result`` pushes (:meth:`on_sms_result`): the ids are
+    the ``user_id`` of each number of ``/api/send_sms``.
     """
 
     max_pending: int = 1_000_000
@@ -249,6 +269,11 @@ class CompletionTracker:
         pending = self.pending
         for tid in tids:
             pending[tid] = at
+        if len(pending) > self.max_pending:
+            self._trim()
+
+    def _trim(self) -> None:
+        pending = self.pending
         while len(pending) > self.max_pending:
             del pending[next(iter(pending))]
             self.forgotten += 1
@@ -259,29 +284,69 @@ class CompletionTracker:
 
     def on_report(self, payload: Any, received_at: float | None = None) -> list[Completion]:
         """The tasks a status-report payload completes (``received_at``: when it arrived, epoch s)."""
-        if not isinstance(payload, dict):
-            return []
-        rpts = payload.get("rpts")
+        rpts = payload.get("rpts") if isinstance(payload, dict) else None
         if not isinstance(rpts, list):
             return []
         at = time.time() if received_at is None else received_at
         done: list[Completion] = []
         pending = self.pending
+        foreign = 0
         for entry in rpts:
             if not isinstance(entry, dict):
                 continue
-            tid = entry.get("tid")
-            submitted = pending.get(tid) if isinstance(tid, int) else None
+            tid: Any = entry.get("tid")
+            # the poller's hot loop: counters are ints in every report seen so far; _int() the rest
+            submitted = pending.get(tid) if tid.__class__ is int else None
+            if submitted is None:
+                foreign += 1
+                continue
+            sending, unsent = entry.get("sending"), entry.get("unsent")
+            if (sending if sending.__class__ is int else _int(sending)) or (
+                unsent if unsent.__class__ is int else _int(unsent)
+            ):
+                continue
+            del pending[tid]
+            sent, failed = entry.get("sent"), entry.get("failed")
+            done.append(
+                Completion(
+                    tid,
+                    at - submitted if at > submitted else 0.0,
+                    sent if sent.__class__ is int else _int(sent),
+                    failed if failed.__class__ is int else _int(failed),
+                )
+            )
+        self.foreign += foreign
+        self.completed += len(done)
+        return done
+
+    def on_sms_result(self, payload: Any, received_at: float | None = None) -> list[Completion]:
+        """The SMS a Dinstar ``sms_result`` push completes (dinstar-uc-1.2 §17, entries as §3.3).
+
+        An SMS completes at its first final result (``SENT_OK``, ``DELIVERED`` or ``FAILED``; a
+        ``SENDING`` one is not final) whose ``user_id`` this process submitted; ``sent``/``failed``
+        are 1/0 or 0/1. Later results of the same SMS (``DELIVERED`` after ``SENT_OK``) find
+        nothing pending and count as ``foreign``, like results of SMS sent by others."""
+        results = payload.get("sms_result") if isinstance(payload, dict) else None
+        if not isinstance(results, list):
+            return []
+        at = time.time() if received_at is None else received_at
+        done: list[Completion] = []
+        pending = self.pending
+        for entry in results:
+            if not isinstance(entry, dict):
+                continue
+            user_id: Any = entry.get("user_id")
+            submitted = pending.get(user_id) if user_id.__class__ is int else None
             if submitted is None:
                 self.foreign += 1
                 continue
-            if _int(entry.get("sending")) or _int(entry.get("unsent")):
+            status = entry.get("status")
+            outcome = DINSTAR_FINAL.get(status.upper()) if isinstance(status, str) else None
+            if outcome is None:
                 continue
-            del pending[tid]  # type: ignore[arg-type]
+            del pending[user_id]
             self.completed += 1
-            done.append(
-                Completion(tid, max(0.0, at - submitted), _int(entry.get("sent")), _int(entry.get("failed")))  # type: ignore[arg-type]
-            )
+            done.append(Completion(user_id, max(0.0, at - submitted), *outcome))
         return done
 
 
