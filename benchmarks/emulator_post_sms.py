@@ -12,6 +12,10 @@ request with fresh tids.  Rounds alternate a/b in ABBA order; the report gives t
 requests/s of each and the median of the per-round ratios a/b for single-task requests (a ratio
 per adjacent pair cancels the drift of a shared machine), and tasks/s accepted with 100-task
 batches (one batch outside the timed loop checks that every status is "0 OK").
+Each round also reads the server's CPU time (``/proc``) per answered request; ``--instructions``
+counts its instructions per request with ``perf stat`` (load-independent: a busy shared machine
+slows a core down, it does not change how many instructions a request takes). Both include the
+emulator's ticker (it queues and sends the accepted tasks in the background).
 The emulator's state is reset between rounds (``POST /_emu/reset``) so memory stays bounded.
 JSON goes to ``reports/bench/emulator_post_sms.json``.
 """
@@ -24,7 +28,10 @@ import itertools
 import json
 import os
 import resource
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._loadgen import Conn as _Conn
-from benchmarks._loadgen import RoundStats, serve_pinned
+from benchmarks._loadgen import RoundStats, process_cpu_seconds, serve_pinned
 from benchmarks._loadgen import start_server as _start
 from benchmarks._loadgen import stop_server as _stop
 
@@ -126,6 +133,43 @@ async def run_round(url: str, batch: int, connections: int, duration: float) -> 
     return stats, time.perf_counter() - start
 
 
+class _ServerCost:
+    """CPU seconds and (with ``perf``) instructions of one server process over one round."""
+
+    def __init__(self, pid: int, instructions: bool) -> None:
+        self.pid = pid
+        self.perf: subprocess.Popen[str] | None = None
+        if instructions and shutil.which("perf"):
+            self.perf = subprocess.Popen(
+                ["perf", "stat", "-x,", "-e", "instructions", "-p", str(pid)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            time.sleep(0.3)  # attached before the round starts (an idle server runs next to no instructions)
+        self.cpu = process_cpu_seconds(pid)
+
+    def stop(self) -> tuple[float, float | None]:
+        """(CPU seconds, instructions or None) since the start."""
+        cpu = process_cpu_seconds(self.pid) - self.cpu
+        if self.perf is None:
+            return cpu, None
+        self.perf.send_signal(signal.SIGINT)
+        try:
+            _, err = self.perf.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.perf.kill()
+            self.perf.communicate()
+            return cpu, None
+        for line in err.splitlines():
+            fields = line.split(",")
+            if len(fields) > 2 and fields[2].startswith("instructions") and fields[0].isdigit():
+                return cpu, float(fields[0])
+        return cpu, None
+
+
+def _per_request(values: list[float], scale: float = 1.0) -> float | None:
+    return round(statistics.median(values) * scale, 1) if values else None
+
+
 def _post(url: str, path: str) -> Any:
     request = urllib.request.Request(url + path, data=b"{}", method="POST")  # noqa: S310
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback URL we started)
@@ -151,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-duration", type=float, default=1.5, help="seconds per batch round")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each server's instructions per request with perf (load-independent)",
+    )
     parser.add_argument("--serve", choices=["emulator", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cpu", type=int, default=None, help=argparse.SUPPRESS)
@@ -166,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         procs = []
         urls = {}
+        pids = {}
         try:
             for kind in ("emulator", "bare"):
                 cmd = [sys.executable, "-m", "benchmarks.emulator_post_sms", "--serve", kind]
@@ -175,9 +225,10 @@ def main(argv: list[str] | None = None) -> int:
                 proc, url = _start(cmd, Path(tmp) / f"{kind}.json")
                 procs.append(proc)
                 urls[kind] = url
+                pids[kind] = proc.pid
             if client_cpu is not None:
                 os.sched_setaffinity(0, {client_cpu})
-            result = asyncio.run(_measure(args, urls))
+            result = asyncio.run(_measure(args, urls, pids))
         finally:
             for proc in procs:
                 _stop(proc)
@@ -194,16 +245,29 @@ def main(argv: list[str] | None = None) -> int:
         f"(ratio to {TARGET_BATCH_TASKS}: {result['batch']['ratio_to_target']:.2f}); "
         f"client CPU {result['client_cpu_share']:.0%} of its core"
     )
+    cost = result["server_cost"]
+    line = (
+        f"server CPU per request: emulator {cost['emulator_cpu_us']} us, bare {cost['bare_cpu_us']} us, "
+        f"100-task batch {cost['batch_cpu_us']} us"
+    )
+    if cost["emulator_kinstructions"] is not None:
+        line += (
+            f"; instructions per request: emulator {cost['emulator_kinstructions']:.0f} k, "
+            f"bare {cost['bare_kinstructions']:.0f} k, 100-task batch {cost['batch_kinstructions']:.0f} k"
+        )
+    print(line)
     print(f"JSON: {args.out}")
     return 0
 
 
-async def _measure(args: argparse.Namespace, urls: dict[str, str]) -> dict[str, Any]:
+async def _measure(args: argparse.Namespace, urls: dict[str, str], pids: dict[str, int]) -> dict[str, Any]:
     emulator, bare = urls["emulator"], urls["bare"]
     await run_round(emulator, 1, args.connections, 0.3)  # warm-up
     await run_round(bare, 1, args.connections, 0.3)
     single: dict[str, list[float]] = {"emulator": [], "bare": []}
     batch: list[float] = []
+    cpu: dict[str, list[float]] = {"emulator": [], "bare": [], "batch": []}
+    instructions: dict[str, list[float]] = {"emulator": [], "bare": [], "batch": []}
     errors = 0
     cpu_start = resource.getrusage(resource.RUSAGE_SELF)
     wall_start = time.perf_counter()
@@ -212,12 +276,16 @@ async def _measure(args: argparse.Namespace, urls: dict[str, str]) -> dict[str, 
         _post(emulator, "/_emu/reset")
         order = (("emulator", emulator), ("bare", bare))
         for kind, url in order if round_no % 2 == 0 else order[::-1]:  # ABBA: cancels position bias
+            cost = _ServerCost(pids[kind], args.instructions)
             stats, elapsed = await run_round(url, 1, args.connections, args.duration)
+            _account(kind, cost.stop(), stats.ok, cpu, instructions)
             single[kind].append(stats.ok / elapsed)
             errors += stats.errors
         pair_ratios.append(single["emulator"][-1] / single["bare"][-1] if single["bare"][-1] else 0.0)
         _post(emulator, "/_emu/reset")
+        cost = _ServerCost(pids["emulator"], args.instructions)
         stats, elapsed = await run_round(emulator, 100, args.connections, args.batch_duration)
+        _account("batch", cost.stop(), stats.ok, cpu, instructions)
         batch.append(stats.ok * 100 / elapsed)
         errors += stats.errors
     cpu_end = resource.getrusage(resource.RUSAGE_SELF)
@@ -252,9 +320,29 @@ async def _measure(args: argparse.Namespace, urls: dict[str, str]) -> dict[str, 
             "rounds": batch,
             "all_tasks_accepted": batch_ok,
         },
+        # Server process CPU time per answered request (median of rounds; a loaded machine inflates
+        # it less than requests/s) and, with --instructions, instructions per request (load-independent).
+        "server_cost": {
+            **{f"{k}_cpu_us": _per_request(v, 1e6) for k, v in cpu.items()},
+            **{f"{k}_kinstructions": _per_request(v, 1e-3) for k, v in instructions.items()},
+        },
         "errors": errors,
         "client_cpu_share": client_cpu,
+        "loadavg": os.getloadavg(),
     }
+
+
+def _account(
+    kind: str,
+    cost: tuple[float, float | None],
+    ok: int,
+    cpu: dict[str, list[float]],
+    instructions: dict[str, list[float]],
+) -> None:
+    if ok:
+        cpu[kind].append(cost[0] / ok)
+        if cost[1] is not None:
+            instructions[kind].append(cost[1] / ok)
 
 
 if __name__ == "__main__":

@@ -74,31 +74,36 @@ class UnknownSwitchError(KeyError):
 
 
 class Switches:
-    """The set of quirks and defects switched on for one device."""
+    """The set of quirks and defects switched on for one device.
 
-    __slots__ = ("_on",)
+    ``enabled`` is the live set of the names switched on (change it only through :meth:`set`).
+    Per-request and per-task paths read it directly, ``if NAME in sw.enabled`` or
+    ``if sw.enabled:`` to skip a block of checks while nothing is on: a set lookup, no call.
+    """
+
+    __slots__ = ("enabled",)
 
     def __init__(self, on: Iterable[str] = ()) -> None:
-        self._on: set[str] = {s.name for s in _CATALOG.values() if s.default}
+        self.enabled: set[str] = {s.name for s in _CATALOG.values() if s.default}
         for name in on:
             self.set(name, True)
 
     def on(self, name: str) -> bool:
-        return name in self._on
+        return name in self.enabled
 
     def set(self, name: str, value: bool) -> None:
         if name not in catalog():
             raise UnknownSwitchError(name)
         if value:
-            self._on.add(name)
+            self.enabled.add(name)
         else:
-            self._on.discard(name)
+            self.enabled.discard(name)
 
     def active(self) -> list[str]:
-        return sorted(self._on)
+        return sorted(self.enabled)
 
     def __bool__(self) -> bool:
-        return bool(self._on)
+        return bool(self.enabled)
 
 
 @dataclass(slots=True)

@@ -100,11 +100,16 @@ HISTORY_AGE = 3 * 86_400.0
 
 
 class Statistics:
+    """The counters of every slot, each made on first use: most slots of a 32 x 4 gateway never
+    send, receive or call (an empty deque costs ~0.6 KB; a fan-in load run holds 10,000 devices)."""
+
+    __slots__ = ("_calls", "_stats", "ports", "slots")
+
     def __init__(self, ports: int, slots: int) -> None:
         self.slots = slots
         self.ports = ports
-        self._stats = [SlotStats() for _ in range(ports * slots)]
-        self._calls = [CallStats() for _ in range(ports * slots)]
+        self._stats: dict[int, SlotStats] = {}
+        self._calls: dict[int, CallStats] = {}
 
     def seed_history(self, now: float) -> None:
         """A device in service: a few SMS and calls on the first card of every port but port 1,
@@ -124,10 +129,28 @@ class Statistics:
                 calls.add(Call(at + i, alerted=i % 4 != 3, connected=connected, duration=talk, pdd=1800))
 
     def calls(self, port: int, slot: int) -> CallStats:
-        return self._calls[(port - 1) * self.slots + (slot - 1)]
+        key = self._key(port, slot)
+        found = self._calls.get(key)
+        if found is None:
+            found = self._calls[key] = CallStats()
+        return found
 
     def of(self, port: int, slot: int) -> SlotStats:
-        return self._stats[(port - 1) * self.slots + (slot - 1)]
+        key = self._key(port, slot)
+        found = self._stats.get(key)
+        if found is None:
+            found = self._stats[key] = SlotStats()
+        return found
+
+    def _key(self, port: int, slot: int) -> int:
+        """The slot's index, as the list of every slot this was: negative counts from the end."""
+        size = self.ports * self.slots
+        key = (port - 1) * self.slots + (slot - 1)
+        if key < 0:
+            key += size
+        if not 0 <= key < size:
+            raise IndexError(f"no slot {port}.{slot}")
+        return key
 
     def add(self, port: int, slot: int, at: float, kind: int) -> None:
         self.of(port, slot).add(at, kind)

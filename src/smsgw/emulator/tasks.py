@@ -333,6 +333,17 @@ class TaskBoard:
         self._sendable_version = -1
 
     # -- goip_post_sms ---------------------------------------------------------------------
+    def create_all(self, specs: list[Any], now: float) -> list[dict[str, Any]]:
+        """Every task object of one goip_post_sms request through :meth:`create`, in order; the
+        task-status entries ``{"tid", "status"}``."""
+        batch: set[int] = set()
+        create = self.create if self.status_max < 20 else self._create
+        statuses = []
+        for spec in specs:
+            tid, status = create(spec, now, batch)
+            statuses.append({"tid": tid, "status": status})
+        return statuses
+
     def create(self, spec: Any, now: float, batch: set[int]) -> tuple[int, str]:
         """Validate one task object and queue it; returns (tid to echo, status text), the status
         from the profile's own table (a device of an older document has no code 13-20)."""
@@ -347,6 +358,7 @@ class TaskBoard:
     def _create(self, spec: Any, now: float, batch: set[int]) -> tuple[int, str]:
         if not isinstance(spec, dict):
             return 0, STATUS_TEXT[11]
+        on = self.switches.enabled
         tid = spec.get("tid")
         if tid is None and self.switches.on(D_NO_TID_ACCEPTED):
             tid = 0
@@ -398,7 +410,7 @@ class TaskBoard:
                     base64.b64decode(sms, validate=True)
                 except (binascii.Error, ValueError):
                     return tid, STATUS_TEXT[8]
-            if self.switches.on(D_SMS_ATTACHMENTS_CHECKED) and spec.get("attachments"):
+            if D_SMS_ATTACHMENTS_CHECKED in on and spec.get("attachments"):
                 status = self._check_mms(spec, 1, sms)
                 if status:
                     return tid, STATUS_TEXT[status]
@@ -428,8 +440,8 @@ class TaskBoard:
         task.src_ip = self.src_ip
         if len(spec) > 3:
             self._options(task, spec, from_spec, chs, smstype)
-        sw = self.switches
-        if sw:
+        if on:
+            sw = self.switches
             task.sdr_on = task.sdr_on or sw.on(D_SDR_DEFAULT_ON)
             task.sr_cnt = 10 if sw.on(D_TASK_SR_CNT_IGNORED) else task.sr_cnt
             task.chs = "utf8" if sw.on(D_CHS_BASE64_IGNORED) else task.chs
