@@ -240,3 +240,15 @@ def test_the_unexpected_type_defect_crashes_send_sms_on_a_null_or_stray_boolean(
     assert call(broken, "POST", "/api/send_sms", body=body).status == 500
     report_off = {"text": "x", "param": [{"number": "10086"}], "request_status_report": False}
     assert call(broken, "POST", "/api/send_sms", body=report_off).payload()["error_code"] == 202
+
+
+def test_the_int32_user_id_defect_crashes_send_sms_past_2147483647(
+    make_device: Callable[..., DinstarDevice],
+) -> None:
+    def body(user_id: int) -> dict[str, object]:
+        return {"text": "x", "param": [{"number": "10086", "user_id": user_id}]}
+
+    assert call(make_device(), "POST", "/api/send_sms", body=body(2**31)).payload()["error_code"] == 202
+    broken = make_device(switches=("defect.dinstar-user-id-32-bit",))
+    assert call(broken, "POST", "/api/send_sms", body=body(2**31 - 1)).payload()["error_code"] == 202
+    assert call(broken, "POST", "/api/send_sms", body=body(2**31)).status == 500

@@ -80,6 +80,12 @@ def scenario(*switches: str) -> list[Entry]:
     api("send_sms", {"param": [{"number": own}]})
     req("bad json", "POST", "/api/send_sms", body=b"{oops")
     req(
+        "int32 user_id",
+        "POST",
+        "/api/send_sms",
+        body={"text": "x", "param": [{"number": "1", "user_id": 2**31}]},
+    )
+    req(
         "null encoding",
         "POST",
         "/api/send_sms",

@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 D_NO_413_NUMBERS = defect("defect.dinstar-no-413-over-128-numbers", "send_sms accepts more than 128 numbers")
 D_NO_413_TEXT = defect("defect.dinstar-no-413-over-1500-bytes", "send_sms accepts a text over 1500 bytes")
 D_SEND_200 = defect("defect.dinstar-send-sms-200", "send_sms answers error_code 200 instead of 202")
+D_USER_ID_32_BIT = defect(
+    "defect.dinstar-user-id-32-bit",
+    "send_sms answers HTTP 500 for a user_id over 2147483647 (an int32 field)",
+)
 D_500_ON_ODD_TYPE = defect(
     "defect.dinstar-500-on-unexpected-type",
     "send_sms answers HTTP 500 when a member of the body or of a param element is null or a stray boolean",
@@ -211,6 +215,8 @@ def send_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
         user_id = entry.get("user_id")
         if user_id is not None:
             user_id = as_int(user_id, "user_id", high=MAX_USER_ID)
+            if user_id > 2**31 - 1 and sw.on(D_USER_ID_32_BIT):
+                return Response(500, b"Internal Server Error", "text/plain")
         body = text if sw.on(D_PARAM_LITERAL) else substitute(text, values)
         segments = split(body, split_as, udh=not sw.on(D_SEGMENTS_MISCOUNTED))
         records.append(SmsRecord(0, number, body, segments, user_id, report, allowed, now))
