@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import gc
+import tracemalloc
 from collections.abc import Callable
 
 import pytest
 
 from smsgw.emulator.clock import VirtualClock
-from smsgw.emulator.device import Device
+from smsgw.emulator.device import Device, DeviceConfig
 from smsgw.emulator.faults import catalog
 from smsgw.verdicts import Verdict
 
-from .conftest import call, check, check_pushes, run
+from .conftest import AUTH, call, check, check_pushes, run
 
 STATUS = "/goip_get_status.html"
 CMD = "/goip_send_cmd.html"
@@ -226,3 +228,28 @@ def test_crypt_sess_session_authenticates_later_requests(device: Device) -> None
     ok = call(device, "GET", STATUS, f"session={session}&seq=1&auth={sig}")
     assert ok.status == 200
     assert call(device, "GET", STATUS, f"session={session}&seq=1&auth={sig}").status == 401, "replay refused"
+
+
+@pytest.mark.parametrize(("ports", "slots", "budget_kb"), [(32, 4, 160), (8, 1, 48)])
+def test_a_device_is_small_enough_for_a_fan_in_of_10000(ports: int, slots: int, budget_kb: int) -> None:
+    """load/status_fanin.py holds one Device per Locust user: per-slot counters, send queues and
+    the eSIM bank are made on first use (a 32 x 4 gateway was ~400 KB with them made up front)."""
+    clock = VirtualClock()
+    Device(DeviceConfig(ports=ports, slots=slots), clock)  # imports and caches outside the measure
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        devices = [Device(DeviceConfig(ports=ports, slots=slots, index=i), clock) for i in range(5)]
+        gc.collect()
+        per_device = (tracemalloc.get_traced_memory()[0] - before) / len(devices)
+    finally:
+        tracemalloc.stop()
+    assert per_device < budget_kb * 1024
+
+
+def test_the_esim_bank_made_on_first_use_answers_like_one_made_up_front(device: Device) -> None:
+    device.advance()  # the ticker before any eSIM request
+    answer = call(device, "GET", "/goip_get_esims.html", f"{AUTH}&ports=1-2").payload()
+    assert [p["port"] for p in answer["ports"]] == [1, 2]
+    assert device.esim is device.esim

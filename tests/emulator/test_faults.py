@@ -36,3 +36,18 @@ def test_faults_are_seeded_and_validated() -> None:
         a.update({"error_rate": 2})
     with pytest.raises(ValueError, match="non-negative"):
         a.update({"latency_ms": "x"})
+
+
+def test_switches_enabled_is_the_live_set_the_hot_paths_read() -> None:
+    name = "defect.tid-not-echoed"
+    assert name in catalog()
+    switches = Switches()
+    assert name not in switches.enabled
+    assert not switches
+    switches.set(name, True)
+    assert name in switches.enabled
+    assert switches.on(name)
+    assert switches.active() == sorted(switches.enabled)
+    switches.set(name, False)
+    assert name not in switches.enabled
+    assert not switches.on(name)

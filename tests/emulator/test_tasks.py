@@ -285,3 +285,18 @@ def test_post_sms_duplicate_tid_on_a_0_to_12_table_is_10_pending_transaction() -
     device = Device(DeviceConfig(profile="simple-v2"), VirtualClock())
     statuses = post(device, {"tid": 5, "to": "1", "sms": "a"}, {"tid": 5, "to": "1", "sms": "b"})
     assert [s["status"] for s in statuses] == ["0 OK", "10 Pending Transaction"]
+
+
+def test_queued_sms_are_listed_by_port_and_a_reset_drops_them(device: Device) -> None:
+    post(device, {"tid": 1, "to": "1,2", "sms": "x", "from": "3,1"})
+    assert device.tasks.state()["queued"] == {"1": 2, "3": 2}
+    assert device.tasks.unsent_on(3) == 2
+    assert [t.tid for t in device.tasks.waiting(1)] == [1]
+    assert device.tasks.unsent_on(2) == 0
+    assert device.tasks.waiting(2) == []
+    device.reset_state()
+    assert device.tasks.state()["queued"] == {}
+    assert device.tasks.unsent_on(3) == 0
+    assert device.tasks.waiting(1) == []
+    assert post(device, {"tid": 1, "to": "1", "sms": "x", "from": "3"}) == [{"tid": 1, "status": "0 OK"}]
+    assert device.tasks.state()["queued"] == {"3": 1}
