@@ -10,8 +10,10 @@ import socket
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 import pytest
+import yaml
 
 from smsgw.fuzz import FuzzSettings, FuzzUsageError, TargetUnreachable, fuzz_device
 from smsgw.fuzz.runner import selected_operations
@@ -248,3 +250,17 @@ def test_a_dinstar_defect_only_fuzzing_finds_fails_the_run_with_its_requirements
     assert not report.ok
     assert {r for f in report.failures for r in f.requirements} >= requirements
     assert PASSWORD not in json.dumps(report.to_dict())
+
+
+def test_every_defect_of_a_fuzz_kill_file_is_proven_in_this_module() -> None:
+    """The kill matrix only checks the names of ``suite: fuzz`` kill files; their proofs are here."""
+    root = Path(__file__).resolve().parents[2]
+    source = Path(__file__).read_text(encoding="utf-8")
+    listed = [
+        defect
+        for path in sorted((root / "conformance" / "kills").glob("*.yaml"))
+        if (data := yaml.safe_load(path.read_text(encoding="utf-8"))).get("suite") == "fuzz"
+        for defect in data["kills"]
+    ]
+    assert len(listed) >= 8
+    assert [d for d in listed if f'"{d}"' not in source] == []
