@@ -1,12 +1,22 @@
-"""A warm pytest for the kill matrix: imports pytest, the suite's plugin and the schema registry once,
-then forks one child per suite run.
+"""A warm pytest for the kill matrix: imports pytest, the suite's plugin, the emulator and the schema
+registry once, then forks one child per suite run.
 
 Several hundred suite runs each paid ~1.5 s of CPU for interpreter start-up, imports and schema
 compilation before the first check ran; forked from this process they start warm.  The process is
-single-threaded (no thread is started before a fork), so forking it is safe.
+single-threaded (no thread is started before a fork), so forking it is safe.  What every run imports
+(emulator, HTTP client and server, receiver, report writers) is imported here too, never the suite's
+own modules (they hold per-run state, e.g. when the run started).  The warm heap is then frozen
+(``gc.freeze``): pytest collects garbage several times at its end, and each collection in a child
+would otherwise walk (and copy, page by page) every object inherited from this process.
 
-Protocol (JSON lines): the parent writes ``{"id", "args", "env", "cwd", "log"}`` per run on stdin;
-the zygote forks, the child runs ``pytest.main(args)`` with ``env`` added to its environment, its
+Each child serves its run's own emulated device (``device`` of the job) in its own process, on a
+fresh port, and ends with it: the devices of concurrent runs share neither state nor an interpreter
+lock (in the test process, a few dozen devices ticking every 20 ms would contend for one).
+
+Protocol (JSON lines): the parent writes ``{"id", "args", "env", "cwd", "log", "device"}`` per run on
+stdin (``device``: ``{"profile", "switches", "speedup"}``, its password is ``SMSGW_PASSWORD`` of
+``env``); the zygote forks, the child starts the device, runs ``pytest.main(args)`` with ``env`` added
+to its environment and ``--target`` and two ``--phone-number`` (the device's own SIMs) appended, its
 stdout/stderr going to ``log``, and exits with pytest's exit code; the zygote answers
 ``{"id", "pid"}`` when it forked and ``{"id", "rc"}`` on stdout when the child ends (the parent
 kills a child that overstays its time by that pid).  EOF on stdin: the zygote waits for its children and
@@ -16,12 +26,48 @@ exits.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
 import select
 import sys
 from typing import Any
+
+#: Imported by (nearly) every suite run: the device clients, the push receiver and the uvicorn it runs
+#: on, the report writers.  Optional ones (allure) are skipped when missing.
+WARM_MODULES = (
+    "httpx",
+    "certifi",
+    "asyncio",
+    "sqlite3",
+    "pdb",
+    "faulthandler",
+    "uvicorn.main",
+    "uvicorn.lifespan.off",
+    "uvicorn.protocols.http.auto",
+    "uvicorn.protocols.http.httptools_impl",
+    "uvicorn.protocols.websockets.auto",
+    "uvicorn.middleware.proxy_headers",
+    "uvicorn.middleware.asgi2",
+    "uvicorn.middleware.message_logger",
+    "uvicorn.middleware.wsgi",
+    "cryptography.hazmat.primitives.ciphers",
+    "cryptography.hazmat.primitives.padding",
+    "cryptography.hazmat.decrepit.ciphers.algorithms",
+    "smsgw._http.server",
+    "smsgw.emulator.serve",
+    "smsgw.emulator.clock",
+    "smsgw.emulator.device",
+    "smsgw.client.ejoin",
+    "smsgw.client.dinstar",
+    "smsgw.ejoin_security",
+    "smsgw.receiver.harness",
+    "smsgw.receiver.app",
+    "smsgw.report.certificate",
+    "smsgw.report.html",
+    "smsgw.pytest_plugin.allure_writer",
+)
 
 
 def warm_up() -> None:
@@ -37,6 +83,28 @@ def warm_up() -> None:
 
     default_registry()  # compiles every schema (strict and lenient) once, for every child
     Catalog.load()
+    for module in WARM_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+    from smsgw.report.certificate import _fast_validator
+
+    _fast_validator()
+
+
+def start_device(spec: dict[str, Any]) -> tuple[Any, list[str]]:  # pragma: no cover - in the child
+    """The run's emulated device, served in this process; the arguments that point the suite at it."""
+    from smsgw.emulator.clock import ScaledClock
+    from smsgw.emulator.device import DeviceConfig
+    from smsgw.emulator.serve import Fleet
+
+    config = DeviceConfig(
+        profile=spec["profile"], password=os.environ["SMSGW_PASSWORD"], switches=tuple(spec["switches"])
+    )
+    fleet = Fleet(1, config, clock=ScaledClock(float(spec["speedup"]))).start()
+    args = ["--target", fleet.urls[0]]
+    for port in fleet.devices[0].bank.ports[-2:]:
+        args += ["--phone-number", port.slots[0].number]
+    return fleet, args
 
 
 def run_child(job: dict[str, Any]) -> None:  # pragma: no cover - runs in the forked child
@@ -53,7 +121,12 @@ def run_child(job: dict[str, Any]) -> None:  # pragma: no cover - runs in the fo
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
         import pytest
 
-        code = int(pytest.main(job["args"]))
+        args = list(job["args"])
+        if job.get("device"):
+            # the process ends with the run (os._exit below): its device, threads and port with it
+            _fleet, target = start_device(job["device"])
+            args += target
+        code = int(pytest.main(args))
     except BaseException as exc:  # anything: the child must exit, never return into the loop
         with contextlib.suppress(Exception):
             print(f"zygote child: {exc!r}", file=sys.stderr)
@@ -66,6 +139,8 @@ def run_child(job: dict[str, Any]) -> None:  # pragma: no cover - runs in the fo
 
 def main() -> None:
     warm_up()
+    gc.collect()
+    gc.freeze()  # the warm heap: shared with every child, never walked by a child's collections
     out = sys.stdout
     print(json.dumps({"ready": True}), file=out, flush=True)
     children: dict[int, str] = {}

@@ -5,8 +5,9 @@ For every profile named, the suite runs once on the conformant emulator (every r
 there PASS or NON-STRICT, exit 0) and once with every quirk on (the vendors' own variants:
 NON-STRICT, never FAIL, exit 0); then once per listed defect, with that defect switched on and only
 the checks of the requirements it must kill selected (``--requirements``): each listed requirement
-must FAIL.  Every run gets its own emulated device (clock 10x) and its own push receiver, so runs
-cannot mask each other and several run at once (most of a run waits on the emulated timers).  The
+must FAIL.  Every run gets its own emulated device (clock 10x) and its own push receiver, both in the
+run's own process (forked from a warm zygote), so runs cannot mask each other and several run at once
+(most of a run waits on the emulated timers).  The
 kill rate is printed and recorded as a JUnit property.
 """
 
@@ -33,10 +34,7 @@ from typing import Any
 import pytest
 import yaml
 
-from smsgw.emulator.clock import ScaledClock
-from smsgw.emulator.device import DeviceConfig
 from smsgw.emulator.faults import catalog
-from smsgw.emulator.serve import Fleet
 from smsgw.report.declaration import PROFILES, Declaration, write_declaration
 from smsgw.spec.catalog import Catalog
 
@@ -44,8 +42,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT / "conformance"
 KILLS = SUITE / "kills"
 SPEEDUP = 10.0
-#: Concurrent suite runs: most of a run is waiting for the device's timers, not CPU.
-WORKERS = 10
+#: Concurrent suite runs: most of a run is waiting for the device's timers (a run takes ~0.45 s of
+#: CPU, its device included, in ~8 s); 24 at once keep both cores of a CI machine busy.
+WORKERS = 24
 RUN_TIMEOUT = 240.0
 #: the whole matrix (several hundred runs) is built by the first test that needs it
 MATRIX_TIMEOUT = 1500
@@ -156,15 +155,24 @@ class Zygote:
             for event in self._done.values():
                 event.set()
 
-    def run(self, args: list[str], env: dict[str, str], cwd: Path, log: Path, timeout: float) -> int:
-        """pytest ``args`` in a forked child; its exit code (-9 when it overstayed ``timeout``)."""
+    def run(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        log: Path,
+        timeout: float,
+        *,
+        device: dict[str, Any],
+    ) -> int:
+        """pytest ``args`` in a forked child that serves the emulated ``device`` (``profile``,
+        ``switches``, ``speedup``); its exit code (-9 when it overstayed ``timeout``)."""
         assert self.proc.stdin is not None
+        job = {"args": args, "env": env, "cwd": str(cwd), "log": str(log), "device": device}
         with self._lock:
             job_id = next(self._ids)
             done = self._done[job_id] = threading.Event()
-            self.proc.stdin.write(
-                json.dumps({"id": job_id, "args": args, "env": env, "cwd": str(cwd), "log": str(log)}) + "\n"
-            )
+            self.proc.stdin.write(json.dumps({"id": job_id, **job}) + "\n")
             self.proc.stdin.flush()
         if not done.wait(timeout):
             with self._lock:
@@ -192,29 +200,26 @@ class Zygote:
 def run_suite(
     name: str, profile: str, switches: tuple[str, ...], patterns: list[str], work: Path, *, zygote: Zygote
 ) -> SuiteRun:
-    """The conformance suite against a fresh emulated device with ``switches`` on."""
+    """The conformance suite against a fresh emulated device with ``switches`` on (served by the
+    run's own process, which ends with the run: --target and --phone-number are added there)."""
     password = secrets.token_urlsafe(12)
-    config = DeviceConfig(profile=profile, password=password, switches=switches)
     run_dir = work / name
     declaration = write_declaration(Declaration.everything(profile), work / f"{name}.declaration.yaml")
     started = time.monotonic()
-    with Fleet(1, config, clock=ScaledClock(SPEEDUP)) as fleet:
-        numbers = [p.slots[0].number for p in fleet.devices[0].bank.ports[-2:]]
-        args = [
-            *_files_checking(patterns),
-            "--rootdir", str(SUITE), "-c", str(SUITE / "pytest.ini"), "-q", "--no-header",
-            "--target", fleet.urls[0], "--receiver-listen", "127.0.0.1:0", "--profile", profile,
-            "--declaration", str(declaration), "--allow-destructive", "--time-scale", str(1 / SPEEDUP),
-            "--report-dir", str(run_dir),
-        ]  # fmt: skip
-        for number in numbers:
-            args += ["--phone-number", number]
-        for pattern in patterns:
-            args += ["--requirements", pattern]
-        # the suite loads its plugin itself; other installed plugins (hypothesis, schemathesis...)
-        # would only add seconds of start-up to every run (the zygote runs with autoload off)
-        log = work / f"{name}.log"
-        returncode = zygote.run(args, {"SMSGW_PASSWORD": password}, work, log, RUN_TIMEOUT)
+    args = [
+        *_files_checking(patterns),
+        "--rootdir", str(SUITE), "-c", str(SUITE / "pytest.ini"), "-q", "--no-header",
+        "--receiver-listen", "127.0.0.1:0", "--profile", profile,
+        "--declaration", str(declaration), "--allow-destructive", "--time-scale", str(1 / SPEEDUP),
+        "--report-dir", str(run_dir),
+    ]  # fmt: skip
+    for pattern in patterns:
+        args += ["--requirements", pattern]
+    # the suite loads its plugin itself; other installed plugins (hypothesis, schemathesis...)
+    # would only add seconds of start-up to every run (the zygote runs with autoload off)
+    log = work / f"{name}.log"
+    device = {"profile": profile, "switches": list(switches), "speedup": SPEEDUP}
+    returncode = zygote.run(args, {"SMSGW_PASSWORD": password}, work, log, RUN_TIMEOUT, device=device)
     seconds = time.monotonic() - started
     certificate = run_dir / "certificate.json"
     verdicts: dict[str, str] = {}
@@ -263,6 +268,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Suite
     ]
     # the longest runs (the full conformant suites, push timers) first, so the pool ends together
     jobs.sort(key=lambda job: (bool(job[3]), not any("STATUS" in i for i in job[3])))
+    checked_requirements()  # parsed once here: ast.parse is not safe in several threads at once
     zygote = Zygote()
     try:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
