@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from smsgw.client.http import Response
 from smsgw.pytest_plugin.recorder import Recorder
 from smsgw.report.builder import FIRMWARE_FACT
 from smsgw.report.model import Evidence
@@ -107,18 +108,32 @@ class Check:
     def schema(
         self, name: str, instance: Any, *, requirement: str | Iterable[str] | None = None, what: str = ""
     ) -> Grade:
-        """Grade ``instance`` against a message schema: PASS, NON-STRICT (errata) or FAIL."""
+        """Grade ``instance`` against a message schema: PASS, NON-STRICT (errata) or FAIL.
+
+        ``instance`` is a JSON value or a client :class:`~smsgw.client.http.Response`: then its body
+        is graded, and a body that is not JSON (cut short, not UTF-8, larger than the read limit)
+        FAILs with that reason instead of "None is not of type 'object'".
+        """
         registry = self._registry()
         if name not in registry:
             raise CheckDefinitionError(f"{self.nodeid}: no schema named {name!r}")
-        grade = registry.grade(name, instance)
         subject = what or name
+        if isinstance(instance, Response):
+            problem = instance.json_error
+            if problem is not None:
+                grade = Grade(name, Verdict.FAIL, errors=(problem,))
+                message = f"{subject}: the answer is not a JSON document: {problem}"
+                self.record(Verdict.FAIL, message, requirement=requirement)
+                return grade
+            instance = instance.data
+        grade = registry.grade(name, instance)
         if grade.verdict is Verdict.PASS:
             message = ""
         elif grade.verdict is Verdict.NON_STRICT:
             message = f"{subject}: tolerated by {', '.join(grade.errata)}"
         else:
-            message = f"{subject} does not match {name}: " + "; ".join(grade.errors[:5])
+            against = "" if subject == name else f" {name}"
+            message = f"{subject} does not match{against}: " + "; ".join(grade.errors[:5])
         self.record(grade.verdict, message, requirement=requirement, errata=grade.errata)
         return grade
 
