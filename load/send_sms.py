@@ -18,14 +18,14 @@ Users (pick with ``--class-picker`` in the web UI or name them on the command li
 
 Completion: with ``--report-receiver`` (a ``smsgw receive`` base URL), every submitted request asks
 the gateway to push its status reports there (``sr_url``), and each Locust process polls the
-receiver's ``/_api`` (every 2 s) for status reports of its own tids. A task whose final report
-arrived is recorded as request type ``REPORT``, name ``submit->report``, with the time from
-submission to the report's arrival at the receiver (both clocks: keep machines NTP-synced when
-spreading workers). A Dinstar gateway has no per-request push URL: set its push URL (Dinstar UC
-§17 Push Event; ``smsgw emulate --profile dinstar-uc --status-url``) to
-``<report-receiver>/push/load-sr``; each number's first final ``sms_result`` event (``SENT_OK``,
-``DELIVERED`` or ``FAILED``, matched by ``user_id``) is recorded as request type ``RESULT``, name
-``submit->sms_result`` (a failure when the SMS failed).
+receiver's ``/_api`` (every 2 s, longer when a call is slow) for status reports of its own tids.
+A task whose final report arrived is recorded as request type ``REPORT``, name
+``submit->report``, with the time from submission to the report's arrival at the receiver (both
+clocks: keep machines NTP-synced when spreading workers). A Dinstar gateway has no per-request
+push URL: set its push URL (Dinstar UC §17 Push Event; ``smsgw emulate --profile dinstar-uc
+--status-url``) to ``<report-receiver>/push/load-sr``; each number's first final ``sms_result``
+event (``SENT_OK``, ``DELIVERED`` or ``FAILED``, matched by ``user_id``) is recorded as request
+type ``RESULT``, name ``submit->sms_result`` (a failure when the SMS failed).
 
 Requests are named by endpoint (``goip_post_sms``...), never by URL: the password travels in the
 query string (read from ``SMSGW_LOAD_PASSWORD``, default "root") and appears in no name, failure
@@ -71,9 +71,13 @@ RESULT_NAME = "submit->sms_result"
 TASK_TYPE = "TASK"
 _BATCH = 2000
 #: seconds between the poller's calls: the latency is the receiver's arrival time minus the
-#: submission, so polling late does not change it; each call costs the receiver a query (a scan
-#: that grows with its database) and this process a parse, so few calls with many messages each
+#: submission, so polling late does not change it; each call costs the receiver a query (its cost
+#: grows with the receiver's database) and this process a parse, so few calls with many messages
 _POLL_INTERVAL = 2.0
+#: ... and at least this many times the last call's duration (the poller keeps the receiver busy
+#: for at most ~1/20 of the time however large its database grows), at most _POLL_MAX seconds
+_POLL_SHARE = 20.0
+_POLL_MAX = 10.0
 SR_DEVICE = "load-sr"
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
@@ -199,7 +203,7 @@ class _Completion:
             deadline = time.monotonic() + 3.0
             while self.active and self._pending() and time.monotonic() < deadline:
                 self._wake.set()  # poll now, not at the next interval
-                gevent.sleep(0.1)
+                gevent.sleep(0.5)
             self.greenlet.kill(block=True, timeout=5)
             self.greenlet = None
             self.active = False
@@ -221,7 +225,9 @@ class _Completion:
             wake = self._wake
             while True:
                 wake.clear()
+                began = time.monotonic()
                 batch = _get(client, f"{base}/_api/messages?{query}&after={cursor}&limit={_BATCH}&body=0")
+                took = time.monotonic() - began
                 messages = batch["messages"]
                 for message in messages:
                     cursor = max(cursor, int(message["id"]))
@@ -231,7 +237,7 @@ class _Completion:
                     else:
                         self._record(self.tracker.on_report(parsed, at), REPORT_TYPE, REPORT_NAME)
                 if len(messages) < _BATCH:
-                    wake.wait(_POLL_INTERVAL)
+                    wake.wait(min(_POLL_MAX, max(_POLL_INTERVAL, took * _POLL_SHARE)))
         except gevent.GreenletExit:
             raise
         except Exception as exc:  # the metric stops; the load goes on (the error says why, no URL)

@@ -86,10 +86,12 @@ def register(app: typer.Typer) -> None:
             None, help="Output directory (default reports/load/<time>-send-sms)."
         ),
     ) -> None:
-        """send-sms throughput against Ejoin gateways (default: emulated), with a capacity report."""
+        """send-sms throughput against Ejoin (or Dinstar) gateways (default: emulated), with a capacity
+        report."""
         from smsgw.load.run import LoadOptions
 
-        if target and not receiver and not report_push_url and not all(_loopback(t) for t in target):
+        remote = target and not all(_loopback(t) for t in target)
+        if vendor == "ejoin" and remote and not receiver and not report_push_url:
             typer.echo(
                 "smsgw load: the receiver started for the status reports listens on 127.0.0.1; a remote "
                 "gateway cannot reach it (use --receiver/--report-push-url, or --receiver none)",
