@@ -379,7 +379,7 @@ class TaskBoard:
             pairs = spec.get("to_title_array")
             if isinstance(pairs, list):
                 to = ",".join(str(p[0]) for p in pairs if isinstance(p, list) and p)
-        if not isinstance(to, str | int) or isinstance(to, bool):
+        if not isinstance(to, (str, int)) or isinstance(to, bool):
             return tid, STATUS_TEXT[7 if self.switches.on(D_NO_TO_STATUS_7) else 9]
         to = to if to.__class__ is str else str(to)
         numbers = (
