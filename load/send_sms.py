@@ -46,7 +46,7 @@ import orjson
 from common import ProfileShape, env_text
 from geventhttpclient import URL, HTTPClient
 from locust import FastHttpUser, HttpUser, constant_throughput, events, task
-from locust.runners import MasterRunner
+from locust.runners import MasterRunner, WorkerRunner
 
 from smsgw.load.sendsms import (
     Completion,
@@ -78,6 +78,8 @@ _POLL_INTERVAL = 2.0
 #: for at most ~1/20 of the time however large its database grows), at most _POLL_MAX seconds
 _POLL_SHARE = 20.0
 _POLL_MAX = 10.0
+#: seconds a stopping process waits for the reports of its last submissions
+_GRACE = 3.0
 SR_DEVICE = "load-sr"
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
@@ -189,6 +191,11 @@ class _Completion:
         #: submissions are tracked only while the poller runs
         self.active = False
 
+    @staticmethod
+    def wanted(environment: Any) -> bool:
+        options = environment.parsed_options
+        return bool(options is not None and options.report_receiver)
+
     def start(self, environment: Any) -> None:
         options = environment.parsed_options
         self.environment = environment
@@ -200,7 +207,7 @@ class _Completion:
     def stop(self) -> None:
         if self.greenlet is not None:
             # the reports of the last submissions may still be on their way: a short grace period
-            deadline = time.monotonic() + 3.0
+            deadline = time.monotonic() + _GRACE
             while self.active and self._pending() and time.monotonic() < deadline:
                 self._wake.set()  # poll now, not at the next interval
                 gevent.sleep(0.5)
@@ -283,8 +290,50 @@ def _start_completion(environment: Any, **_kw: Any) -> None:
 
 @events.test_stop.add_listener
 def _stop_completion(environment: Any, **_kw: Any) -> None:
-    if not isinstance(environment.runner, MasterRunner):
+    if isinstance(environment.runner, MasterRunner):
+        _drain_workers(environment.runner)
+    else:
         completion.stop()
+
+
+# Distributed runs: when a run ends by itself (shape or --run-time, headless), the master sends
+# "quit" and waits only 0.5 s for the workers' last stats, while a worker stops its users and
+# matches the reports still arriving (up to _GRACE s) before it sends them: those completions
+# were lost. So the master's test_stop first asks every worker to stop and drain, and waits for
+# each one's answer; the workers' final stats then leave at "quit" at once.
+_DRAIN = "smsgw_completion_drain"
+_DRAINED = "smsgw_completion_drained"
+_drained: set[str] = set()
+
+
+@events.init.add_listener
+def _register_drain(environment: Any, **_kw: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        runner.register_message(_DRAINED, lambda msg, **_: _drained.add(str(msg.data)))
+    elif isinstance(runner, WorkerRunner):
+        runner.register_message(_DRAIN, _drain_worker, concurrent=True)
+
+
+def _drain_worker(environment: Any, msg: Any, **_kw: Any) -> None:
+    runner = environment.runner
+    runner.stop()  # users stop, test_stop drains the completions (a no-op when already stopped)
+    runner.send_message(_DRAINED, runner.client_id)
+
+
+def _drain_workers(runner: Any) -> None:
+    if not completion.wanted(runner.environment):
+        return
+    workers = {client.id for client in runner.clients.all}
+    if not workers:
+        return
+    _drained.clear()
+    runner.send_message(_DRAIN)
+    deadline = time.monotonic() + _GRACE + 5.0
+    while not workers <= _drained and time.monotonic() < deadline:
+        gevent.sleep(0.1)
+    if not workers <= _drained:
+        log.warning("%d worker(s) did not drain their completions in time", len(workers - _drained))
 
 
 # -- users -------------------------------------------------------------------------------------
@@ -348,15 +397,20 @@ class EjoinSmsServer(FastHttpUser):
         tracker = completion.tracker if completion.active else None
         if tracker is not None:
             tracker.submitted(tids)
-        with self.client.post(
-            self._post_path, data=body, headers=JSON_HEADERS, name="goip_post_sms", catch_response=True
-        ) as response:
-            content = response.content or b""
-            failure = check_task_status(response.status_code, content, tids)
-            if failure is None:
-                response.success()
-                return tids
-            response.failure(_transport(response) or failure)
+        try:
+            with self.client.post(
+                self._post_path, data=body, headers=JSON_HEADERS, name="goip_post_sms", catch_response=True
+            ) as response:
+                content = response.content or b""
+                failure = check_task_status(response.status_code, content, tids)
+                if failure is None:
+                    response.success()
+                    return tids
+                response.failure(_transport(response) or failure)
+        except BaseException:  # killed mid-request at stop: no report will come for these
+            if tracker is not None:
+                tracker.forget(tids)
+            raise
         if len(tids) > 1 and failure.startswith("task status"):
             _count_tasks(self.environment, content)
         if tracker is not None:
@@ -458,16 +512,21 @@ class DinstarSmsServer(HttpUser):
         tracker = completion.results if completion.active else None
         if tracker is not None:
             tracker.submitted(ids)
-        with self.client.post(
-            "/api/send_sms", data=body, headers=JSON_HEADERS, name="api/send_sms", catch_response=True
-        ) as response:
-            failure = check_dinstar_send(response.status_code, response.content or b"")
-            if failure is None:
-                response.success()
-                return
-            if not response.status_code:
-                response.failure(f"transport error: {type(response.error).__name__}")
-            else:
-                response.failure(failure)
+        try:
+            with self.client.post(
+                "/api/send_sms", data=body, headers=JSON_HEADERS, name="api/send_sms", catch_response=True
+            ) as response:
+                failure = check_dinstar_send(response.status_code, response.content or b"")
+                if failure is None:
+                    response.success()
+                    return
+                if not response.status_code:
+                    response.failure(f"transport error: {type(response.error).__name__}")
+                else:
+                    response.failure(failure)
+        except BaseException:  # killed mid-request at stop
+            if tracker is not None:
+                tracker.forget(ids)
+            raise
         if tracker is not None:
             tracker.forget(ids)
