@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from smsgw._tls import client_ssl_context
 from smsgw.client.errors import ClientError, ProtocolViolation, TargetTimeout, TargetUnreachable
 from smsgw.client.scrub import Scrubber
 from smsgw.redact import redact_mapping, redact_url
@@ -137,7 +138,11 @@ class HttpClient:
         self.max_body = max_body
         self._scrub = Scrubber(secrets)
         self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout), follow_redirects=False, transport=transport, trust_env=False
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            transport=transport,
+            trust_env=False,
+            verify=client_ssl_context(),
         )
         self.listeners: list[Callable[[Exchange], None]] = []
         self.exchanges: list[Exchange] = []

@@ -41,6 +41,7 @@ from types import TracebackType
 
 import httpx
 
+from smsgw._tls import client_ssl_context
 from smsgw.redact import install_log_redaction, redact_text, redact_url
 
 __all__ = ["PushDispatcher", "PushResult", "PushStats"]
@@ -153,6 +154,7 @@ class PushDispatcher:
             timeout=self.timeout,
             follow_redirects=False,
             trust_env=False,
+            verify=client_ssl_context(),
             transport=self._transport,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
         )

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import httpx
 
+from smsgw._tls import client_ssl_context
 from smsgw.receiver.core import DEFAULT_MAX_BODY, Predicate, Receiver, ReceiverConfig, WaitTimeoutError
 from smsgw.receiver.store import Message, MessageFilter, Synchronous
 from smsgw.spec.registry import SchemaRegistry
@@ -182,7 +183,9 @@ class _HttpBackend:
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
-        self.client = httpx.Client(base_url=self.url, timeout=timeout, trust_env=False)
+        self.client = httpx.Client(
+            base_url=self.url, timeout=timeout, trust_env=False, verify=client_ssl_context()
+        )
 
     def messages(self, flt: MessageFilter, limit: int | None, newest_first: bool) -> list[Message]:
         params = _params(flt)
