@@ -158,15 +158,13 @@ class EmulatorApp:
         client = scope.get("client")
         # the Dinstar profile authenticates with the Authorization header (digest); never logged.
         # Ejoin devices see only the Content-Type (command bodies are JSON with a charset, §5.1.3)
-        headers = (
-            {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
-            if isinstance(device, DinstarDevice)
-            else {
-                k.decode("latin-1").lower(): v.decode("latin-1")
-                for k, v in scope.get("headers", ())
-                if k.lower() == b"content-type"
-            }
-        )
+        if isinstance(device, DinstarDevice):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        else:
+            headers = {}
+            for k, v in scope.get("headers", ()):
+                if k.lower() == b"content-type":
+                    headers["content-type"] = v.decode("latin-1")
         request = Request(
             scope["method"],
             path,
