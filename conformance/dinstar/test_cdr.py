@@ -16,7 +16,7 @@ def test_cdr_answer_matches_the_documented_response(check, call_history):
     destination_number, direction, ip, codec, hangup, gsm_code, bcch."""
     resp = call_history["answer"]
     check.attach_json("get_cdr", resp.data)
-    check.schema("dinstar/get_cdr.response", resp.data)
+    check.schema("dinstar/get_cdr.response", resp)
 
 
 @pytest.mark.requirement("DS-CDR-FILTER-PORT")

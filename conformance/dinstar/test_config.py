@@ -35,7 +35,7 @@ def test_get_config_answers_every_group(check, dinstar):
     other groups arrays with at least one object."""
     resp = dinstar.get_config(**{g: [] for g in GROUPS})
     check.attach_json("get_config", resp.data)
-    check.schema("dinstar/get_config.response", resp.data, requirement="DS-CONFIG-GET-SCHEMA")
+    check.schema("dinstar/get_config.response", resp, requirement="DS-CONFIG-GET-SCHEMA")
     data = resp.data if isinstance(resp.data, dict) else {}
     for group in GROUPS[1:]:
         check.expect(
@@ -155,7 +155,7 @@ def test_set_config_writes_and_reports_each_entry(check, dinstar, restore):
     changed = {**trunk, "description": "smsgw-check"}
     resp = dinstar.set_config({"sip_trunk": [changed], "sip_proxy": [proxy]})
     check.attach_json("set_config", resp.data)
-    check.schema("dinstar/set_config.response", resp.data, requirement="DS-CONFIG-SET-SCHEMA")
+    check.schema("dinstar/set_config.response", resp, requirement="DS-CONFIG-SET-SCHEMA")
     outcomes = resp.data if isinstance(resp.data, list) else []
     merged = {k: v for o in outcomes if isinstance(o, dict) for k, v in o.items()}
     check.expect(

@@ -37,7 +37,7 @@ def test_incoming_answer_matches_the_documented_response(check, sms_exchange):
     for name in ("unread", "read", "all"):
         resp = sms_exchange.incoming[name]
         check.attach_json(f"query_incoming_sms {name}", resp.data)
-        check.schema("dinstar/query_incoming_sms.response", resp.data, what=f"flag={name}")
+        check.schema("dinstar/query_incoming_sms.response", resp, what=f"flag={name}")
 
 
 @pytest.mark.requirement("DS-INCOMING-DEFAULT-UNREAD")

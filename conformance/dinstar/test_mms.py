@@ -79,7 +79,7 @@ def test_uploaded_file_is_sent_as_mms(check, dinstar, own_port, phone_numbers, t
         requirement="DS-MMS-FILE-UPLOAD",
     )
     resp = dinstar.send_mms(own_port, phone_numbers[0], "smsgw-suite", FILE_ID)
-    check.schema("dinstar/send_mms.response", resp.data, requirement="DS-MMS-SEND-SCHEMA")
+    check.schema("dinstar/send_mms.response", resp, requirement="DS-MMS-SEND-SCHEMA")
     if not _accepted(check, resp, "DS-MMS-SEND-SCHEMA"):
         check.fail(
             f"file{FILE_ID} was not sendable: {describe(resp)}",
@@ -97,9 +97,7 @@ def test_uploaded_file_is_sent_as_mms(check, dinstar, own_port, phone_numbers, t
     def final():
         status = dinstar.query_mms_sending_status(mms_id)
         codes.append(error_code(status))
-        check.schema(
-            "dinstar/query_mms_sending_status.response", status.data, requirement="DS-MMS-STATUS-SCHEMA"
-        )
+        check.schema("dinstar/query_mms_sending_status.response", status, requirement="DS-MMS-STATUS-SCHEMA")
         return error_code(status) in (200, 503)
 
     wait_until(final, timers.wait(timers.send_timeout), poll_interval(timers))

@@ -76,7 +76,7 @@ def test_port_info_answers_every_asked_type(check, dinstar):
     every info_type asked, under its name."""
     resp = dinstar.get_port_info(list(INFO_TYPES))
     check.attach_json("get_port_info", resp.data)
-    check.schema("dinstar/get_port_info.response", resp.data, requirement="DS-PORTINFO-SCHEMA")
+    check.schema("dinstar/get_port_info.response", resp, requirement="DS-PORTINFO-SCHEMA")
     info = entries(resp, "info")
     missing = [(e.get("port"), t) for e in info for t in INFO_TYPES if t not in e]
     check.expect(
@@ -221,7 +221,7 @@ def test_unknown_action_is_refused(check, dinstar):
     """§11.1/§11.3: GET set_port_info answers error_code (200, 400, 500) and sn; "400: Request format
     is not valid"."""
     resp = dinstar.set_port_info(0, "selfdestruct")
-    check.schema("dinstar/set_port_info.response", resp.data, requirement="DS-SETPORT-SCHEMA")
+    check.schema("dinstar/set_port_info.response", resp, requirement="DS-SETPORT-SCHEMA")
     check.expect(
         answered(resp, 400),
         f"action=selfdestruct: {describe(resp)}",
@@ -355,7 +355,7 @@ def _forwarding(dinstar, port: int) -> tuple[dict | None, object]:
 def test_call_forward_is_read_as_call_forwarding(check, dinstar, own_port):
     """§18.5/§18.6: info_type "CallForward" answers {"port": 8, "CallForwarding": {...}}."""
     value, resp = _forwarding(dinstar, own_port)
-    check.schema("dinstar/get_port_info.response", resp.data)
+    check.schema("dinstar/get_port_info.response", resp)
     check.expect(value is not None, f"info_type=CallForward: {describe(resp)}")
 
 

@@ -15,7 +15,7 @@ def test_socks5_on_and_off(check, dinstar, spare_port, restore):
     restore.push(f"socks5 off on port {spare_port}", lambda: dinstar.socks5_proxy(spare_port, "off"))
     on = dinstar.socks5_proxy(spare_port, "on")
     check.attach_json("socks5_proxy on", on.data)
-    check.schema("dinstar/socks5_proxy.response", on.data, requirement="DS-SOCKS5-SCHEMA")
+    check.schema("dinstar/socks5_proxy.response", on, requirement="DS-SOCKS5-SCHEMA")
     port = on.data.get("socks_port") if isinstance(on.data, dict) else None
     check.expect(
         answered(on, 200) and isinstance(port, int) and 0 < port < 65536,
@@ -23,7 +23,7 @@ def test_socks5_on_and_off(check, dinstar, spare_port, restore):
         requirement="DS-SOCKS5-ON",
     )
     off = dinstar.socks5_proxy(spare_port, "off")
-    check.schema("dinstar/socks5_proxy.response", off.data, requirement="DS-SOCKS5-SCHEMA")
+    check.schema("dinstar/socks5_proxy.response", off, requirement="DS-SOCKS5-SCHEMA")
     check.expect(answered(off, 200), f"state off: {describe(off)}", requirement="DS-SOCKS5-OFF")
 
 

@@ -22,7 +22,7 @@ def test_performance_answer_matches_the_document(check, dinstar):
     memory_buffers, memory_free, memory_used (String)."""
     resp = dinstar.get_status()
     check.attach_json("get_status", resp.data)
-    check.schema("dinstar/get_status.response", resp.data)
+    check.schema("dinstar/get_status.response", resp)
 
 
 @pytest.mark.requirement("DS-STATUS-FIGURES-CONSISTENT")

@@ -41,8 +41,8 @@ def test_stk_paths_answer_the_view_and_frame(check, dinstar, port_table):
         f"GET /GetSTKCurrFrameIndex: {describe(frame)}",
         requirement="DS-STK-PATHS",
     )
-    check.schema("dinstar/getstkview.response", view.data, requirement="DS-STK-VIEW-SCHEMA")
-    check.schema("dinstar/getstkcurrframeindex.response", frame.data, requirement="DS-STK-FRAME-ID-SCHEMA")
+    check.schema("dinstar/getstkview.response", view, requirement="DS-STK-VIEW-SCHEMA")
+    check.schema("dinstar/getstkcurrframeindex.response", frame, requirement="DS-STK-FRAME-ID-SCHEMA")
 
 
 @pytest.mark.requirement("DS-STK-INPUT-TYPE-VALUES", "DS-STK-ITEMS-FOR-MENUS", "DS-STK-FRAME-ID-MATCHES-VIEW")

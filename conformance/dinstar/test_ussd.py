@@ -29,7 +29,7 @@ def test_send_ussd_is_accepted_and_answered(check, dinstar, own_port, timers):
     "send""; §8: the network's answer is returned by query_ussd_reply on that port."""
     resp = dinstar.send_ussd([own_port], USSD)
     check.attach_json("send_ussd", resp.data)
-    check.schema("dinstar/send_ussd.response", resp.data, requirement="DS-USSD-SEND-SCHEMA")
+    check.schema("dinstar/send_ussd.response", resp, requirement="DS-USSD-SEND-SCHEMA")
     check.expect(
         answered(resp, 202),
         f"send_ussd {USSD} on port {own_port}: {describe(resp)}",
@@ -162,7 +162,7 @@ def test_reply_answers_one_entry_per_port(check, dinstar, port_table):
     one came)."""
     ports = [e["port"] for e in port_table if isinstance(e.get("port"), int)][:2] or [0, 1]
     resp = dinstar.query_ussd_reply(ports)
-    check.schema("dinstar/query_ussd_reply.response", resp.data, requirement="DS-USSD-REPLY-SCHEMA")
+    check.schema("dinstar/query_ussd_reply.response", resp, requirement="DS-USSD-REPLY-SCHEMA")
     replies = entries(resp, "reply")
     check.expect(
         sorted(e.get("port") for e in replies) == sorted(ports)

@@ -90,7 +90,7 @@ def test_refused_send_queues_nothing(check, ejoin, conformance, sms_tasks, timer
     task = sms_tasks.task(recipients=3, intvl=str(int(timers.send_timeout * 500)))
     with _client(conformance, ejoin, conformance.username, "smsgw-not-the-password") as wrong:
         resp = wrong.post_sms([task])
-    check.schema("ejoin/goip_post_sms.response", resp.data, requirement="EJ-SMS-TASK-STATUS-1-INVALID-USER")
+    check.schema("ejoin/goip_post_sms.response", resp, requirement="EJ-SMS-TASK-STATUS-1-INVALID-USER")
     data = resp.data if isinstance(resp.data, dict) else {}
     statuses = [s for s in data.get("status") or [] if isinstance(s, dict)]
     codes = [status_code(s.get("status")) for s in statuses]

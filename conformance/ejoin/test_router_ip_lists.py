@@ -121,7 +121,7 @@ def test_ip_list_post_adds_and_deletes_entries(check, ejoin, restore, name):
     )
     check.info("graded by the other list's case", requirement=other)
     resp = _post(ejoin, name, enable, ours, [])
-    check.schema(f"ejoin/router/{name}.response", resp.data, requirement="EJ-IPLIST-POST-RESPONSE")
+    check.schema(f"ejoin/router/{name}.response", resp, requirement="EJ-IPLIST-POST-RESPONSE")
     check.expect(
         isinstance(resp.data, dict) and resp.data.get("code") == 0,
         f"POST /{name} answered {resp.text[:200]}",

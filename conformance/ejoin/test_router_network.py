@@ -93,7 +93,7 @@ def test_redial_without_mode_re_registers_the_port(check, ejoin, redial_port, ti
     watch = Watch(ejoin, redial_port, timers)
     started = time.monotonic()
     resp = ejoin.get(CMD, op="redial", port=str(redial_port))
-    check.schema("ejoin/goip_send_cmd.response", resp.data, requirement="EJ-NET-REDIAL")
+    check.schema("ejoin/goip_send_cmd.response", resp, requirement="EJ-NET-REDIAL")
     check.expect(_ok(resp), f"op=redial answered {resp.text[:200]}", requirement="EJ-NET-REDIAL")
     back = watch.until_back(started)
     check.expect(
@@ -161,7 +161,7 @@ def test_public_ip_and_traffic_are_read_per_port(check, ejoin, device_status):
     represents the port number ..., and the value of num variable starts from 0"; "par_name(n):
     Ports_rx_tx"; "Port_rx_tx(num) ... starts from 0"."""
     resp = ejoin.get(CMD, op="get", port_public_ip="")
-    check.schema("ejoin/goip_send_cmd.response", resp.data, requirement="EJ-NET-PUBLIC-IP-GET")
+    check.schema("ejoin/goip_send_cmd.response", resp, requirement="EJ-NET-PUBLIC-IP-GET")
     every = _param(ejoin, "port_public_ip")
     ips = every.split(",") if isinstance(every, str) else []
     ports = device_status.get("max-ports")

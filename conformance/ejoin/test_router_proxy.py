@@ -236,7 +236,7 @@ def test_proxy_is_added_updated_and_deleted(check, ejoin, restore, mode):
         mode=mode,
         op="add",
     )
-    check.schema("ejoin/router/proxy.response", resp.data, requirement="EJ-PROXY-ADD")
+    check.schema("ejoin/router/proxy.response", resp, requirement="EJ-PROXY-ADD")
     listed = _names(ejoin, "proxy", mode)
     added += [full, name]
     check.expect(
@@ -290,7 +290,7 @@ def test_proxy_is_added_updated_and_deleted(check, ejoin, restore, mode):
         requirement="EJ-PROXY-UPDATE",
     )
     resp = ejoin.post("proxy", {"proxies": [{"name": shown}]}, mode=mode, op="delete")
-    check.schema("ejoin/router/proxy.response", resp.data, requirement="EJ-PROXY-DELETE")
+    check.schema("ejoin/router/proxy.response", resp, requirement="EJ-PROXY-DELETE")
     check.expect(
         _ok(resp) and shown not in _names(ejoin, "proxy", mode),
         f"op=delete answered {resp.text[:120]}; the proxy is still listed",
@@ -319,7 +319,7 @@ def test_proxy_user_is_added_updated_and_deleted(check, ejoin, restore):
     restore.push("delete the suite's proxy users", undo)
     user = {"name": name, "pwd": pwd, "interfaces": [0], "mark": "smsgw-suite"}
     resp = ejoin.post("proxy_user", {"users": [user]}, mode=mode, op="add")
-    check.schema("ejoin/router/proxy_user.response", resp.data, requirement="EJ-PROXY-USER-ADD")
+    check.schema("ejoin/router/proxy_user.response", resp, requirement="EJ-PROXY-USER-ADD")
     entry = _names(ejoin, "proxy_user", mode).get(name, {})
     shown = {k: v for k, v in entry.items() if k != "pwd"}
     check.expect(

@@ -65,7 +65,7 @@ def test_get_sms_without_parameters_returns_every_received_sms(check, ejoin, sms
     exchange = sms_exchange
     _looped(check, exchange)
     first = ejoin.get_sms()
-    check.schema(GET_SMS_RESPONSE, first.data, requirement=("EJ-GETSMS-RESPONSE", "EJ-GETSMS-DATA-TUPLE"))
+    check.schema(GET_SMS_RESPONSE, first, requirement=("EJ-GETSMS-RESPONSE", "EJ-GETSMS-DATA-TUPLE"))
     body = first.data if isinstance(first.data, dict) else {}
     check.expect(
         first.status == 200 and isinstance(first.data, dict),

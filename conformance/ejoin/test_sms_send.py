@@ -64,7 +64,7 @@ def test_valid_tasks_are_answered_0_ok_each(check, ejoin, sms_tasks):
     )
     check.schema(
         POST_SMS_RESPONSE,
-        resp.data,
+        resp,
         requirement=("EJ-SMS-SEND-RESPONSE-STATUS-PER-TASK", "EJ-SMS-TASK-STATUS-FORMAT"),
     )
     check.expect(
@@ -89,7 +89,7 @@ def test_valid_tasks_are_answered_0_ok_each(check, ejoin, sms_tasks):
 def _one_bad_task(check, ejoin, task: dict, want: int, what: str) -> list[dict]:
     """Submit ``task`` alone; its status must have code ``want``. Returns the answer's statuses."""
     resp = ejoin.post_sms([task])
-    check.schema(POST_SMS_RESPONSE, resp.data)
+    check.schema(POST_SMS_RESPONSE, resp)
     statuses = _statuses(resp)
     got = statuses[0].get("status") if len(statuses) == 1 else None
     check.expect(
@@ -159,7 +159,7 @@ def test_tid_already_in_use_is_answered_13(check, ejoin, sms_tasks):
     first = sms_tasks.task()
     second = {**sms_tasks.task(), "tid": first["tid"]}
     resp = ejoin.post_sms([first, second])
-    check.schema(POST_SMS_RESPONSE, resp.data)
+    check.schema(POST_SMS_RESPONSE, resp)
     got = [s.get("status") for s in _statuses(resp)]
     check.expect(
         len(got) == 2 and status_code(got[0]) == 0 and status_code(got[1]) == 13,
@@ -214,7 +214,7 @@ def test_optional_and_string_typed_fields_are_accepted(check, ejoin, sms_tasks):
         resp = ejoin.post(
             "goip_post_sms.html", {**top, "tasks": [sms_tasks.task(**fields)]}, version=API_VERSION
         )
-        check.schema(POST_SMS_RESPONSE, resp.data, requirement=rid)
+        check.schema(POST_SMS_RESPONSE, resp, requirement=rid)
         check.expect(_accepted(resp), f"a request {what} answered {resp.text[:200]!r}", requirement=rid)
 
 
@@ -269,7 +269,7 @@ def test_post_carries_an_sms_longer_than_300_characters(check, ejoin, sms_tasks)
     task = sms_tasks.task()
     task["sms"] = (task["sms"] + " ") * (320 // (len(task["sms"]) + 1) + 1)
     resp = ejoin.post_sms([task])
-    check.schema(POST_SMS_RESPONSE, resp.data)
+    check.schema(POST_SMS_RESPONSE, resp)
     check.expect(_accepted(resp), f"a {len(task['sms'])}-character SMS was answered {resp.text[:200]!r}")
 
 
@@ -283,7 +283,7 @@ def test_smstype_0_is_an_sms_and_an_unknown_type_is_refused(check, ejoin, sms_ta
     """
     sms, unknown = sms_tasks.task(smstype=0), sms_tasks.task(smstype=9)
     resp = ejoin.post_sms([sms, unknown])
-    check.schema(POST_SMS_RESPONSE, resp.data)
+    check.schema(POST_SMS_RESPONSE, resp)
     got = [s.get("status") for s in _statuses(resp)]
     check.expect(
         len(got) == 2 and status_code(got[0]) == 0 and status_code(got[1]) not in (0, None),

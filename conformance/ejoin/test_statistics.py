@@ -123,7 +123,7 @@ def _answers_every_port_with_counters(check: Any, ejoin: Any, family: Family, la
         f"GET {family.endpoint}: HTTP {resp.status}, {resp.json_error or 'a JSON object'}",
         requirement=f"{ids}-URL",
     )
-    check.schema(family.schema, resp.data, requirement=f"{ids}-RESPONSE")
+    check.schema(family.schema, resp, requirement=f"{ids}-RESPONSE")
     data = resp.data if isinstance(resp.data, dict) else {}
     check.expect(
         data.get("code") == 200 and isinstance(data.get("reason"), str),
@@ -218,7 +218,7 @@ def _selects_ports_and_slots(check: Any, ejoin: Any, family: Family, layout: Lay
     for what, params, want in cases:
         resp = _stat(ejoin, family, **params)
         rid = f"{ids}-PORTS-SYNTAX" if what == "ports" else f"{ids}-SLOTS-SYNTAX"
-        check.schema(family.schema, resp.data, requirement=rid)
+        check.schema(family.schema, resp, requirement=rid)
         got = _pairs(resp)
         check.expect(
             len(got) == len(set(got)) and set(got) == want,
@@ -262,7 +262,7 @@ def _windows(check: Any, ejoin: Any, family: Family) -> None:
     by_type: dict[int, dict[tuple[Any, Any], dict[str, Any]]] = {}
     for kind in (0, 1, 2, 3):  # shortest first: traffic during the reads only adds to later windows
         resp = _stat(ejoin, family, ports="all", slots="all", type=kind)
-        check.schema(family.schema, resp.data, requirement=f"{ids}-TYPE-WINDOWS")
+        check.schema(family.schema, resp, requirement=f"{ids}-TYPE-WINDOWS")
         data = resp.data if isinstance(resp.data, dict) else {}
         check.expect(
             resp.status == 200 and data.get("code") == 200,

@@ -73,9 +73,7 @@ def test_get_status_answers_a_dev_status(check, ejoin):
     """
     resp = ejoin.get_status()
     check.expect(resp.status == 200, f"HTTP {resp.status}", requirement="EJ-STATUS-GET-STATUS-URL")
-    check.schema(
-        "ejoin/goip_get_status.response", resp.data, requirement="EJ-STATUS-GET-RESPONSE-IS-DEV-STATUS"
-    )
+    check.schema("ejoin/goip_get_status.response", resp, requirement="EJ-STATUS-GET-RESPONSE-IS-DEV-STATUS")
     check.expect(
         isinstance(resp.data, dict) and resp.data.get("type") == "dev-status",
         f"goip_get_status without url answered: {resp.json_error or resp.text[:200]}",
@@ -136,7 +134,7 @@ def test_all_slots_and_all_sims_widen_the_report(check, ejoin):
     max_ports = _int(plain.get("max-ports")) if isinstance(plain, dict) else None
     max_slots = _int(plain.get("max-slots", plain.get("max-slot"))) if isinstance(plain, dict) else None
     slots_resp = ejoin.get_status(all_slots=1)
-    check.schema("ejoin/goip_get_status.response", slots_resp.data, requirement="EJ-STATUS-ALL-SLOTS")
+    check.schema("ejoin/goip_get_status.response", slots_resp, requirement="EJ-STATUS-ALL-SLOTS")
     every_slot = _entries(slots_resp.data)
     names = [str(e.get("port")) for e in every_slot]
     want = (max_ports or 0) * (max_slots or 1)
@@ -147,7 +145,7 @@ def test_all_slots_and_all_sims_widen_the_report(check, ejoin):
         requirement="EJ-STATUS-ALL-SLOTS",
     )
     sims_resp = ejoin.get_status(all_sims=1)
-    check.schema("ejoin/goip_get_status.response", sims_resp.data, requirement="EJ-STATUS-ALL-SIMS")
+    check.schema("ejoin/goip_get_status.response", sims_resp, requirement="EJ-STATUS-ALL-SIMS")
     with_card = sorted(str(e.get("port")) for e in every_slot if _st_code(e) not in (0, None))
     listed = sorted(str(e.get("port")) for e in _entries(sims_resp.data))
     check.expect(

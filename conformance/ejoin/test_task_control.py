@@ -79,7 +79,7 @@ def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
     _submit(check, ejoin, [blocker, paused, sentinel])
     tid, port = paused["tid"], sms_tasks.port
     resp = ejoin.pause_sms([tid])
-    check.schema("ejoin/goip_pause_sms.response", resp.data, requirement="EJ-TASK-PAUSE-RESPONSE")
+    check.schema("ejoin/goip_pause_sms.response", resp, requirement="EJ-TASK-PAUSE-RESPONSE")
     check.expect(
         isinstance(resp.data, dict) and resp.data.get("code") == 200,
         f"pause answered {resp.text[:200]}",
@@ -116,7 +116,7 @@ def test_paused_task_waits_until_resumed(check, ejoin, sms_tasks, timers):
             requirement="EJ-TASK-PAUSED-NOT-SENT",
         )
     resp = ejoin.resume_sms([tid])
-    check.schema("ejoin/goip_resume_sms.response", resp.data, requirement="EJ-TASK-RESUME-RESPONSE")
+    check.schema("ejoin/goip_resume_sms.response", resp, requirement="EJ-TASK-RESUME-RESPONSE")
     check.expect(
         isinstance(resp.data, dict)
         and resp.data.get("code") == 200
@@ -148,7 +148,7 @@ def test_removed_task_leaves_the_queue(check, ejoin, sms_tasks, timers):
     _submit(check, ejoin, [blocker, removed])
     tid = removed["tid"]
     resp = ejoin.remove_sms([tid])
-    check.schema("ejoin/goip_remove_sms.response", resp.data, requirement="EJ-TASK-REMOVE-RESPONSE")
+    check.schema("ejoin/goip_remove_sms.response", resp, requirement="EJ-TASK-REMOVE-RESPONSE")
     check.expect(
         isinstance(resp.data, dict)
         and resp.data.get("code") == 200
@@ -205,7 +205,7 @@ def test_get_tasks_pages_the_queue(check, ejoin, sms_tasks, timers, device_statu
     tasks = [_blocker(sms_tasks, timers), sms_tasks.task(), sms_tasks.task()]
     _submit(check, ejoin, tasks)
     resp = ejoin.get_tasks(sms_tasks.port, pos=1, num=1)
-    check.schema("ejoin/goip_get_tasks.response", resp.data, requirement="EJ-TASK-QUERY-RESPONSE")
+    check.schema("ejoin/goip_get_tasks.response", resp, requirement="EJ-TASK-QUERY-RESPONSE")
     data = resp.data if isinstance(resp.data, dict) else {}
     listed = data.get("tasks") if isinstance(data.get("tasks"), list) else []
     check.expect(
@@ -277,7 +277,7 @@ def test_task_control_answers_are_json(check, ejoin, new_tid):
             requirement=f"EJ-TASK-{name}-URL",
         )
         schema = "goip_get_tasks" if name == "QUERY" else f"goip_{name.lower()}_sms"
-        check.schema(f"ejoin/{schema}.response", resp.data, requirement=f"EJ-TASK-{name}-RESPONSE")
+        check.schema(f"ejoin/{schema}.response", resp, requirement=f"EJ-TASK-{name}-RESPONSE")
 
 
 @pytest.mark.requirement(
@@ -360,7 +360,7 @@ def test_get_tasks_lists_waiting_tasks_as_submitted(check, ejoin, sms_tasks, tim
         requirement="EJ-TASK-QUERY-PORT-REQUIRED",
     )
     answer = ejoin.get("goip_get_tasks.html", version=API_VERSION, port=port, pos=0)
-    check.schema("ejoin/goip_get_tasks.response", answer.data, requirement="EJ-TASK-QUERY-TASK-FIELDS")
+    check.schema("ejoin/goip_get_tasks.response", answer, requirement="EJ-TASK-QUERY-TASK-FIELDS")
     plain = _listing(answer)
     check.expect(
         len(plain) == 10,
