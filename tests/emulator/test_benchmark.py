@@ -27,3 +27,6 @@ def test_benchmark_quick_run_writes_both_ratios(tmp_path: Path) -> None:
     assert result["batch"]["tasks_per_s"] > 0
     assert result["batch"]["all_tasks_accepted"] is True
     assert result["errors"] == 0
+    cost = result["server_cost"]
+    assert all(cost[f"{kind}_cpu_us"] >= 0 for kind in ("emulator", "bare", "batch"))
+    assert cost["emulator_kinstructions"] is None  # only counted with --instructions
