@@ -1,5 +1,6 @@
-"""The suite facing a broken device: every affected check FAILs with a reason a person can read, the
-run ends by itself (every call has the client's timeout), and no report holds the password.
+"""The suite facing a broken device (stalled, cut short, 64 MiB answers): every affected check FAILs
+with a reason a person can read, the run ends by itself (every call has the client's timeout and
+read limit), and no report holds the password.
 
 Each run is ``smsgw certify`` in a subprocess against an emulated gateway with one defect on, limited
 to the authentication checks (a handful of requests) and a 1 s timeout.
@@ -43,6 +44,7 @@ def _certify(
     [
         ("defect.stall-response", "EJ-AUTH-*", ("timed out", "timeout")),
         ("defect.truncated-json", "EJ-CMD-RESPONSE-JSON", ("not a json document",)),
+        ("defect.huge-response", "EJ-CMD-RESPONSE-JSON", ("larger than",)),
     ],
 )
 def test_broken_device_fails_the_checks_with_a_readable_reason_and_the_run_ends(

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import orjson
 import pytest
 
 from smsgw.emulator import control
 from smsgw.emulator.app import RecordingSink
 from smsgw.emulator.clock import VirtualClock
-from smsgw.emulator.device import Device, DeviceConfig
+from smsgw.emulator.device import HUGE_RESPONSE_BYTES, Device, DeviceConfig
 from smsgw.emulator.serve import Fleet
 
 from .conftest import call, check, run
@@ -125,3 +128,10 @@ def test_injected_calls_feed_call_statistics_and_tot_dur(device: Device, clock: 
     assert (stat["tcd"], stat["act_tcd"], stat["pdd"]) == (2, 90, 2000)
     pushes = [p for p in run(device, clock, 1) if p.kind == "port-status"]
     assert pushes[-1].payload["tot_dur"] == "2/-1"
+
+
+def test_huge_response_defect_pads_a_valid_answer_past_any_read_limit(make_device: Any) -> None:
+    device = make_device(switches=("defect.huge-response",))
+    response = call(device, "GET", "/goip_get_sms.html")
+    assert len(response.body) > HUGE_RESPONSE_BYTES
+    assert orjson.loads(response.body)["code"] == 0  # still JSON: the padding is whitespace

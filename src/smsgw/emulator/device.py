@@ -82,6 +82,9 @@ D_500_ON_BAD_JSON = defect("defect.500-on-bad-json", "a body that is not JSON an
 D_TRUNCATED_JSON = defect("defect.truncated-json", "answers are cut in the middle of the JSON")
 D_STALL = defect("defect.stall-response", "answers are delayed by stall_seconds (30 s by default)")
 D_WRONG_CONTENT_TYPE = defect("defect.wrong-content-type", "answers are sent as text/html")
+D_HUGE_RESPONSE = defect("defect.huge-response", "answers carry 64 MiB of spaces after the JSON")
+#: Size of the padding of ``defect.huge-response`` (far above any client's read limit).
+HUGE_RESPONSE_BYTES = 64 * 1024 * 1024
 D_WRONG_CODE = defect(
     "defect.wrong-code", "success code of the other family (0 from goip_post_sms, 200 from goip_send_cmd)"
 )
@@ -444,6 +447,8 @@ class Device:
                 response.delay += self.config.stall_seconds
             if sw.on(D_WRONG_CONTENT_TYPE):
                 response.content_type = "text/html"
+            if sw.on(D_HUGE_RESPONSE):
+                response.body += b" " * HUGE_RESPONSE_BYTES
         faults = self.faults
         if faults.active:
             if faults.drop():
