@@ -1,5 +1,18 @@
-"""A warm pytest for the kill matrix: imports pytest, the suite's plugin, the emulator and the schema
-registry once, then forks one child per suite run.
+"""The kill matrix's runner: a warm pytest that forks one child per suite run, several at a time.
+
+``python _suite_zygote.py JOBS RESULTS --workers N --timeout SECONDS``: JOBS is a JSON list of runs
+``{"id", "args", "env", "cwd", "log", "device"}``; the runner starts them in that order, at most N at
+once, and appends ``{"id", "rc", "seconds"}`` to RESULTS (JSON lines) as each ends (rc -9: killed
+after SECONDS); it exits when every run has ended.  The test process starts it when the session
+begins and reads RESULTS at the end (tests/conftest.py): the runs go on while other tests run, and
+the test process itself holds no thread or device of theirs.
+
+Each child serves its run's own emulated device (``device``: ``{"profile", "switches", "speedup"}``,
+its password is ``SMSGW_PASSWORD`` of ``env``) in its own process, on a fresh port, and ends with it:
+the devices of concurrent runs share neither state nor an interpreter lock.  The child runs
+``pytest.main(args)`` with ``env`` added to its environment and ``--target`` and two
+``--phone-number`` (the device's own SIMs) appended, its stdout/stderr going to ``log``, and exits
+with pytest's exit code.
 
 Several hundred suite runs each paid ~1.5 s of CPU for interpreter start-up, imports and schema
 compilation before the first check ran; forked from this process they start warm.  The process is
@@ -8,30 +21,20 @@ single-threaded (no thread is started before a fork), so forking it is safe.  Wh
 own modules (they hold per-run state, e.g. when the run started).  The warm heap is then frozen
 (``gc.freeze``): pytest collects garbage several times at its end, and each collection in a child
 would otherwise walk (and copy, page by page) every object inherited from this process.
-
-Each child serves its run's own emulated device (``device`` of the job) in its own process, on a
-fresh port, and ends with it: the devices of concurrent runs share neither state nor an interpreter
-lock (in the test process, a few dozen devices ticking every 20 ms would contend for one).
-
-Protocol (JSON lines): the parent writes ``{"id", "args", "env", "cwd", "log", "device"}`` per run on
-stdin (``device``: ``{"profile", "switches", "speedup"}``, its password is ``SMSGW_PASSWORD`` of
-``env``); the zygote forks, the child starts the device, runs ``pytest.main(args)`` with ``env`` added
-to its environment and ``--target`` and two ``--phone-number`` (the device's own SIMs) appended, its
-stdout/stderr going to ``log``, and exits with pytest's exit code; the zygote answers
-``{"id", "pid"}`` when it forked and ``{"id", "rc"}`` on stdout when the child ends (the parent
-kills a child that overstays its time by that pid).  EOF on stdin: the zygote waits for its children and
-exits.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gc
 import importlib
 import json
 import os
-import select
+import signal
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 #: Imported by (nearly) every suite run: the device clients, the push receiver and the uvicorn it runs
@@ -137,45 +140,46 @@ def run_child(job: dict[str, Any]) -> None:  # pragma: no cover - runs in the fo
         os._exit(code)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("jobs", type=Path)
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--timeout", type=float, default=240.0)
+    options = parser.parse_args(argv)
+    pending: list[dict[str, Any]] = json.loads(options.jobs.read_text(encoding="utf-8"))
     warm_up()
     gc.collect()
     gc.freeze()  # the warm heap: shared with every child, never walked by a child's collections
-    out = sys.stdout
-    print(json.dumps({"ready": True}), file=out, flush=True)
-    children: dict[int, str] = {}
-    stdin = sys.stdin.buffer
-    buffer = b""
-    eof = False
-    while not eof or children:
-        if not eof:
-            readable, _, _ = select.select([stdin], [], [], 0.05)
-            if readable:
-                chunk = os.read(stdin.fileno(), 65536)
-                if not chunk:
-                    eof = True
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    if not line.strip():
-                        continue
-                    job = json.loads(line)
-                    pid = os.fork()
-                    if pid == 0:
-                        run_child(job)
-                    children[pid] = job["id"]
-                    print(json.dumps({"id": job["id"], "pid": pid}), file=out, flush=True)
-        else:
-            select.select([], [], [], 0.05)
-        while children:
+    pending.reverse()
+    running: dict[int, tuple[Any, float, bool]] = {}  # pid -> job id, start, killed
+    with options.results.open("a", encoding="utf-8") as results:
+        while pending or running:
+            while pending and len(running) < options.workers:
+                job = pending.pop()
+                pid = os.fork()
+                if pid == 0:
+                    run_child(job)
+                running[pid] = (job["id"], time.monotonic(), False)
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
-                break
-            job_id = children.pop(pid, None)
-            if job_id is not None:
-                rc = os.waitstatus_to_exitcode(status)
-                print(json.dumps({"id": job_id, "rc": rc}), file=out, flush=True)
+                time.sleep(0.02)
+                now = time.monotonic()
+                for child, (job_id, started, killed) in list(running.items()):
+                    if not killed and now - started > options.timeout:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(child, signal.SIGKILL)
+                        running[child] = (job_id, started, True)
+                continue
+            if pid not in running:
+                continue
+            job_id, started, killed = running.pop(pid)
+            rc = -9 if killed else os.waitstatus_to_exitcode(status)
+            line = {"id": job_id, "rc": rc, "seconds": round(time.monotonic() - started, 3)}
+            results.write(json.dumps(line) + "\n")
+            results.flush()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,8 +7,9 @@ NON-STRICT, never FAIL, exit 0); then once per listed defect, with that defect s
 the checks of the requirements it must kill selected (``--requirements``): each listed requirement
 must FAIL.  Every run gets its own emulated device (clock 10x) and its own push receiver, both in the
 run's own process (forked from a warm zygote), so runs cannot mask each other and several run at once
-(most of a run waits on the emulated timers).  The
-kill rate is printed and recorded as a JUnit property.
+(most of a run waits on the emulated timers).  The runs start when the test session does
+(tests/conftest.py) and go on while the other tests run; the tests below read them last.  The kill
+rate is printed and recorded as a JUnit property.
 """
 
 from __future__ import annotations
@@ -16,17 +17,12 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
-import itertools
 import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +42,8 @@ SPEEDUP = 10.0
 #: CPU, its device included, in ~8 s); 24 at once keep both cores of a CI machine busy.
 WORKERS = 24
 RUN_TIMEOUT = 240.0
-#: the whole matrix (several hundred runs) is built by the first test that needs it
+#: the whole matrix (several hundred runs) starts with the session (tests/conftest.py); the first test
+#: that needs it waits for the rest
 MATRIX_TIMEOUT = 1500
 PASSING = {"PASS", "NON-STRICT"}
 
@@ -121,113 +118,111 @@ def _files_checking(requirements: list[str]) -> list[str]:
     return [str(SUITE / f) for f in files] or [str(SUITE)]
 
 
-class Zygote:
-    """``tests/conformance/_suite_zygote.py`` in a subprocess: suite runs forked from a warm pytest."""
+def matrix_jobs() -> list[tuple[str, str, tuple[str, ...], list[str]]]:
+    """``(name, profile, switches, requirements)`` of every run: per profile, the conformant and the
+    all-quirks suites, then one run per defect of the conformance kill files."""
+    quirks = tuple(name for name, switch in catalog().items() if switch.kind == "quirk")
+    jobs: list[tuple[str, str, tuple[str, ...], list[str]]] = []
+    for profile in kill_profiles():
+        jobs += [(f"conformant:{profile}", profile, (), []), (f"quirks:{profile}", profile, quirks, [])]
+    jobs += [
+        (k.name, k.profile, (k.defect,), list(k.requirements))
+        for k in load_kills()
+        if k.suite == "conformance"
+    ]
+    # the longest runs (the full conformant suites, push timers) first, so the pool ends together
+    jobs.sort(key=lambda job: (bool(job[3]), not any("STATUS" in i for i in job[3])))
+    return jobs
 
-    def __init__(self) -> None:
+
+class MatrixRun:
+    """Every run of the matrix in ``tests/conformance/_suite_zygote.py``, a subprocess started at once
+    (in its own process group) that forks the runs from a warm pytest, WORKERS at a time.
+
+    Each run gets a fresh password, its own report dir and log under ``work``; runs of one profile
+    share its declaration file (read-only).  The test process keeps no thread for it: :meth:`results`
+    waits for the runner and reads what the runs left."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.runs: dict[str, int] = {}
+        declarations = {
+            profile: write_declaration(Declaration.everything(profile), work / f"{profile}.declaration.yaml")
+            for profile in PROFILES
+        }
+        jobs = []
+        for job_id, (name, profile, switches, patterns) in enumerate(matrix_jobs()):
+            self.runs[name] = job_id
+            slug = name.replace(":", "_")
+            args = [
+                *_files_checking(patterns),
+                "--rootdir", str(SUITE), "-c", str(SUITE / "pytest.ini"), "-q", "--no-header",
+                "--receiver-listen", "127.0.0.1:0", "--profile", profile,
+                "--declaration", str(declarations[profile]), "--allow-destructive",
+                "--time-scale", str(1 / SPEEDUP), "--report-dir", str(work / slug),
+            ]  # fmt: skip
+            for pattern in patterns:
+                args += ["--requirements", pattern]
+            jobs.append({
+                "id": job_id, "args": args, "env": {"SMSGW_PASSWORD": secrets.token_urlsafe(12)},
+                "cwd": str(work), "log": str(work / f"{slug}.log"),
+                "device": {"profile": profile, "switches": list(switches), "speedup": SPEEDUP},
+            })  # fmt: skip
+        (work / "jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
+        self.results_file = work / "results.jsonl"
+        self.runner_log = work / "runner.log"
+        # the suite loads its plugin itself; other installed plugins (hypothesis, schemathesis...)
+        # would only add seconds of start-up to every run (the runner runs with autoload off)
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("_suite_zygote.py"))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=1,
-        )  # fmt: skip
-        assert self.proc.stdout is not None
-        ready = self.proc.stdout.readline()
-        assert json.loads(ready or "{}").get("ready"), f"the zygote did not start: {ready!r}"
-        self._lock = threading.Lock()
-        self._ids = itertools.count()
-        self._pids: dict[int, int] = {}
-        self._codes: dict[int, int] = {}
-        self._done: dict[int, threading.Event] = {}
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        with self.runner_log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable, str(Path(__file__).with_name("_suite_zygote.py")),
+                    str(work / "jobs.json"), str(self.results_file),
+                    "--workers", str(WORKERS), "--timeout", str(RUN_TIMEOUT),
+                ],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work,
+                start_new_session=True,
+            )  # fmt: skip
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            message = json.loads(line)
-            with self._lock:
-                if "pid" in message:
-                    self._pids[message["id"]] = message["pid"]
-                else:
-                    self._codes[message["id"]] = message["rc"]
-                    self._done[message["id"]].set()
-        with self._lock:  # the zygote died: release every waiter
-            for event in self._done.values():
-                event.set()
+    def results(self, timeout: float) -> dict[str, SuiteRun]:
+        """Wait (at most ``timeout`` s) for every run; each run's exit code, verdicts and output."""
+        try:
+            self.proc.wait(timeout)
+        finally:
+            self.close()
+        ended: dict[int, dict[str, Any]] = {}
+        if self.results_file.is_file():
+            for entry in map(json.loads, self.results_file.read_text(encoding="utf-8").splitlines()):
+                ended[entry["id"]] = entry
+        runner = self.runner_log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        return {name: self._run(name, ended.get(job_id), runner) for name, job_id in self.runs.items()}
 
-    def run(
-        self,
-        args: list[str],
-        env: dict[str, str],
-        cwd: Path,
-        log: Path,
-        timeout: float,
-        *,
-        device: dict[str, Any],
-    ) -> int:
-        """pytest ``args`` in a forked child that serves the emulated ``device`` (``profile``,
-        ``switches``, ``speedup``); its exit code (-9 when it overstayed ``timeout``)."""
-        assert self.proc.stdin is not None
-        job = {"args": args, "env": env, "cwd": str(cwd), "log": str(log), "device": device}
-        with self._lock:
-            job_id = next(self._ids)
-            done = self._done[job_id] = threading.Event()
-            self.proc.stdin.write(json.dumps({"id": job_id, **job}) + "\n")
-            self.proc.stdin.flush()
-        if not done.wait(timeout):
-            with self._lock:
-                pid = self._pids.get(job_id)
-            if pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            done.wait(10)
-        with self._lock:
-            return self._codes.get(job_id, -9)
+    def _run(self, name: str, ended: dict[str, Any] | None, runner: str) -> SuiteRun:
+        slug = name.replace(":", "_")
+        certificate = self.work / slug / "certificate.json"
+        verdicts: dict[str, str] = {}
+        if certificate.is_file():
+            data = json.loads(certificate.read_text(encoding="utf-8"))
+            verdicts = {r["id"]: r["verdict"] for r in data["requirements"]}
+        log = self.work / f"{slug}.log"
+        output = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+        if ended is None:  # the runner ended (or was ended) before this run did
+            return SuiteRun(
+                name, -9, verdicts, 0.0, f"{output[-2000:]}\nno result; the runner's log:\n{runner}"
+            )
+        return SuiteRun(name, ended["rc"], verdicts, ended["seconds"], output[-5000:])
 
     def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(RUN_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-        self._reader.join(10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        """End the runner and every run still going (nothing is left behind by an aborted session)."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(30)
 
 
-def run_suite(
-    name: str, profile: str, switches: tuple[str, ...], patterns: list[str], work: Path, *, zygote: Zygote
-) -> SuiteRun:
-    """The conformance suite against a fresh emulated device with ``switches`` on (served by the
-    run's own process, which ends with the run: --target and --phone-number are added there)."""
-    password = secrets.token_urlsafe(12)
-    run_dir = work / name
-    declaration = write_declaration(Declaration.everything(profile), work / f"{name}.declaration.yaml")
-    started = time.monotonic()
-    args = [
-        *_files_checking(patterns),
-        "--rootdir", str(SUITE), "-c", str(SUITE / "pytest.ini"), "-q", "--no-header",
-        "--receiver-listen", "127.0.0.1:0", "--profile", profile,
-        "--declaration", str(declaration), "--allow-destructive", "--time-scale", str(1 / SPEEDUP),
-        "--report-dir", str(run_dir),
-    ]  # fmt: skip
-    for pattern in patterns:
-        args += ["--requirements", pattern]
-    # the suite loads its plugin itself; other installed plugins (hypothesis, schemathesis...)
-    # would only add seconds of start-up to every run (the zygote runs with autoload off)
-    log = work / f"{name}.log"
-    device = {"profile": profile, "switches": list(switches), "speedup": SPEEDUP}
-    returncode = zygote.run(args, {"SMSGW_PASSWORD": password}, work, log, RUN_TIMEOUT, device=device)
-    seconds = time.monotonic() - started
-    certificate = run_dir / "certificate.json"
-    verdicts: dict[str, str] = {}
-    if certificate.is_file():
-        data = json.loads(certificate.read_text(encoding="utf-8"))
-        verdicts = {r["id"]: r["verdict"] for r in data["requirements"]}
-    output = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
-    return SuiteRun(name, returncode, verdicts, seconds, output[-5000:])
+#: the session's MatrixRun, when tests/conftest.py started it as the session began
+BACKGROUND = pytest.StashKey["MatrixRun"]()
 
 
 # -- the matrix's data, checked without running anything ------------------------------------------
@@ -255,30 +250,9 @@ def test_kills_name_catalog_defects_and_covered_requirements() -> None:
 
 # -- the matrix -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SuiteRun]]:
-    work = tmp_path_factory.mktemp("kill-matrix")
-    quirks = tuple(name for name, switch in catalog().items() if switch.kind == "quirk")
-    jobs: list[tuple[str, str, tuple[str, ...], list[str]]] = []
-    for profile in kill_profiles():
-        jobs += [(f"conformant:{profile}", profile, (), []), (f"quirks:{profile}", profile, quirks, [])]
-    jobs += [
-        (k.name, k.profile, (k.defect,), list(k.requirements))
-        for k in load_kills()
-        if k.suite == "conformance"
-    ]
-    # the longest runs (the full conformant suites, push timers) first, so the pool ends together
-    jobs.sort(key=lambda job: (bool(job[3]), not any("STATUS" in i for i in job[3])))
-    checked_requirements()  # parsed once here: ast.parse is not safe in several threads at once
-    zygote = Zygote()
-    try:
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            futures = {
-                name: pool.submit(run_suite, name.replace(":", "_"), profile, sw, ids, work, zygote=zygote)
-                for name, profile, sw, ids in jobs
-            }
-            yield {name: f.result() for name, f in futures.items()}
-    finally:
-        zygote.close()
+def matrix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
+    run = request.config.stash.get(BACKGROUND, None) or MatrixRun(tmp_path_factory.mktemp("kill-matrix"))
+    return run.results(MATRIX_TIMEOUT)
 
 
 def _failed(run: SuiteRun) -> dict[str, str]:
@@ -321,6 +295,9 @@ def test_quirks_are_non_strict_never_fail(matrix: dict[str, SuiteRun]) -> None:
 @pytest.mark.timeout(MATRIX_TIMEOUT)
 def test_every_defect_is_killed(matrix: dict[str, SuiteRun], record_property: Any) -> None:
     kills = [kill for kill in load_kills() if kill.suite == "conformance"]
+    # the runs started with the session: a kill file edited since has defects no run switched on
+    unrun = [kill.name for kill in kills if kill.name not in matrix]
+    assert not unrun, f"kill files changed while the matrix ran (run it again): {unrun}"
     survivors: dict[str, list[str]] = {}
     for kill in kills:
         run = matrix[kill.name]
