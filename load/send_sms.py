@@ -243,6 +243,9 @@ class _Completion:
                         self._record(self.results.on_sms_result(parsed, at), RESULT_TYPE, RESULT_NAME)
                     else:
                         self._record(self.tracker.on_report(parsed, at), REPORT_TYPE, REPORT_NAME)
+                    # a batch is thousands of completions: let the users send between messages
+                    # rather than stall them all (and the gateway with them) until it is matched
+                    gevent.sleep(0)
                 if len(messages) < _BATCH:
                     wake.wait(min(_POLL_MAX, max(_POLL_INTERVAL, took * _POLL_SHARE)))
         except gevent.GreenletExit:
