@@ -236,6 +236,7 @@ class _Completion:
                 batch = _get(client, f"{base}/_api/messages?{query}&after={cursor}&limit={_BATCH}&body=0")
                 took = time.monotonic() - began
                 messages = batch["messages"]
+                log.debug("completion poll: %d message(s) in %.3f s", len(messages), took)
                 for message in messages:
                     cursor = max(cursor, int(message["id"]))
                     parsed, at = message.get("parsed"), float(message["received_ts"])
