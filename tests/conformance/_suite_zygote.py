@@ -37,8 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: Imported by (nearly) every suite run: the device clients, the push receiver and the uvicorn it runs
-#: on, the report writers.  Optional ones (allure) are skipped when missing.
+#: Imported by (nearly) every suite run: the emulated device, the device clients, the push receiver
+#: and the uvicorn they run on, the report writers.  Optional ones (allure) are skipped when missing.
 WARM_MODULES = (
     "httpx",
     "certifi",
