@@ -69,7 +69,7 @@ class Bare(FastHttpUser):
 
 
 def _round(  # noqa: PLR0917
-    kind: str, work: Path, emulator: str, receiver: str, users: int, seconds: int
+    kind: str, work: Path, emulator: str, receiver: str, users: int, seconds: int, rx_pid: int | None = None
 ) -> dict[str, Any]:
     base = work / f"{kind}-{time.monotonic_ns()}"
     env = {
@@ -94,11 +94,15 @@ def _round(  # noqa: PLR0917
         args, env=env, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     samples: list[tuple[float, float]] = []  # (epoch, CPU seconds of the Locust process)
+    rx_samples: list[tuple[float, float]] = []  # (epoch, CPU seconds of the receiver)
     deadline = time.monotonic() + seconds + 90
     while popen.poll() is None and time.monotonic() < deadline:
         cpu = _cpu_seconds(popen.pid)
         if cpu is not None:
             samples.append((time.time(), cpu))
+        rx_cpu = _cpu_seconds(rx_pid) if rx_pid is not None else None
+        if rx_cpu is not None:
+            rx_samples.append((time.time(), rx_cpu))
         time.sleep(0.2)
     if popen.poll() is None:
         popen.kill()
@@ -114,7 +118,7 @@ def _round(  # noqa: PLR0917
     # the steady window: from 1 s after the first request to 1 s before the last one (start-up,
     # spawning and the stop are left out); requests counted per second, CPU sampled from /proc
     per_second = {int(float(t)): int(n) for t, n in (post.get("num_reqs_per_sec") or {}).items()}
-    window_rps = cpu_us = None
+    window_rps = cpu_us = rx_us = None
     if len(per_second) >= 4:
         t0, t1 = min(per_second) + 1, max(per_second) - 1
         made = sum(n for t, n in per_second.items() if t0 <= t < t1)
@@ -122,6 +126,9 @@ def _round(  # noqa: PLR0917
         cpu0, cpu1 = _cpu_at(samples, t0), _cpu_at(samples, t1)
         if cpu0 is not None and cpu1 is not None and made:
             cpu_us = (cpu1 - cpu0) / made * 1e6
+        rx0, rx1 = _cpu_at(rx_samples, t0), _cpu_at(rx_samples, t1)
+        if rx0 is not None and rx1 is not None and made:
+            rx_us = (rx1 - rx0) / made * 1e6
     return {
         "kind": kind,
         "rps": window_rps if window_rps is not None else requests / seconds,
@@ -129,12 +136,19 @@ def _round(  # noqa: PLR0917
         # the Locust process's CPU per request in the window: steadier than req/s when other
         # processes compete for the cores
         "cpu_us_per_request": round(cpu_us, 1) if cpu_us is not None else None,
+        # the receiver's: ingesting the pushed reports (both sides), answering the poller (profile)
+        "rx_cpu_us_per_request": round(rx_us, 1) if rx_us is not None else None,
         "failures": int(post.get("num_failures", 0)),
         "completions": int(report.get("num_requests", 0)),
         "exit_code": popen.returncode,
         "stderr_tail": stderr.decode("utf-8", "replace")[-600:] if not requests else "",
         "wall_s": round(wall, 2),
     }
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(statistics.median(known), 1) if known else None
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -176,11 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         ("profile", "bare") if (i // 2) % 2 == 0 else ("bare", "profile") for i in range(0, args.rounds, 2)
     ]
     rounds: list[dict[str, Any]] = []
+    load_before = os.getloadavg()
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="smsgw-bench-load-")))
         (work / "bare_locustfile.py").write_text(BARE_LOCUSTFILE, encoding="utf-8")
         (emulator,) = stack.enter_context(emulators(1, password=PASSWORD, send_time=0.001))
-        receiver = stack.enter_context(start_receiver(mode="subprocess", synchronous="normal")).url
+        rx = stack.enter_context(start_receiver(mode="subprocess", synchronous="normal"))
+        receiver = rx.url
         random.seed(0)
         if args.warmup > 0:
             # fresh emulator and receiver processes answer their first seconds slower (caches, the
@@ -188,11 +204,11 @@ def main(argv: list[str] | None = None) -> int:
             _round("bare", work, emulator, receiver, args.users, args.warmup)
         for pair in order:
             for kind in pair:
-                result = _round(kind, work, emulator, receiver, args.users, args.seconds)
+                result = _round(kind, work, emulator, receiver, args.users, args.seconds, rx.pid)
                 rounds.append(result)
                 print(f"{kind:8} {result['rps']:9.1f} req/s  {result['cpu_us_per_request']} us CPU/request "
-                      f"({result['requests']} requests, {result['failures']} failures, "
-                      f"{result['completions']} completions)")  # fmt: skip
+                      f"(receiver {result['rx_cpu_us_per_request']} us; {result['requests']} requests, "
+                      f"{result['failures']} failures, {result['completions']} completions)")  # fmt: skip
     profile = [r["rps"] for r in rounds if r["kind"] == "profile"]
     bare = [r["rps"] for r in rounds if r["kind"] == "bare"]
     pairs = []
@@ -223,15 +239,21 @@ def main(argv: list[str] | None = None) -> int:
         "meets_target": ratio >= TARGET_RATIO,
         "cpu_pair_ratios": [round(r, 4) for r in cpu_pairs],
         "cpu_ratio": round(cpu_ratio, 4),
+        "rx_cpu_us_per_request": {
+            kind: _median([r["rx_cpu_us_per_request"] for r in rounds if r["kind"] == kind])
+            for kind in ("profile", "bare")
+        },
         "failures": sum(r["failures"] for r in rounds),
         "completions": sum(r["completions"] for r in rounds if r["kind"] == "profile"),
         "rounds": rounds,
+        "load_average_before": load_before,
         "load_average": os.getloadavg(),
         "cpus": os.cpu_count(),
     }
     print(
         f"profile {result['profile_rps']:.1f} req/s, bare {result['bare_rps']:.1f} req/s: "
-        f"ratio {ratio:.3f} (target >= {TARGET_RATIO}); client CPU per request bare/profile {cpu_ratio:.3f}"
+        f"ratio {ratio:.3f} (target >= {TARGET_RATIO}); client CPU per request bare/profile {cpu_ratio:.3f}; "
+        f"receiver CPU per request {result['rx_cpu_us_per_request']} us; load average {os.getloadavg()}"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

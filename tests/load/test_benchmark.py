@@ -29,3 +29,5 @@ def test_quick_benchmark_writes_both_sides_and_their_ratio(tmp_path: Path) -> No
     assert result["failures"] == 0
     assert result["completions"] > 0
     assert [r["kind"] for r in result["rounds"]] == ["profile", "bare"]
+    assert set(result["rx_cpu_us_per_request"]) == {"profile", "bare"}
+    assert len(result["load_average_before"]) == 3
