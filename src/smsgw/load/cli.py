@@ -57,7 +57,10 @@ def register(app: typer.Typer) -> None:
             [], "--target", help="Gateway base URL (repeat; default: start `smsgw emulate`)."
         ),
         receiver: str = typer.Option(
-            "", help="Receiver base URL for the status reports ('' starts one, 'none': no completion metric)."
+            "",
+            help="Receiver base URL for the status reports ('' starts one, 'none': no completion metric; "
+            "--vendor dinstar with --target: none unless given, the gateway's own push URL must point "
+            "at <receiver>/push/load-sr).",
         ),
         report_push_url: str = typer.Option(
             "", help="sr_url the gateways push to, when they see the receiver under another address."
