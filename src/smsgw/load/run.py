@@ -7,7 +7,8 @@ A run, by default entirely on loopback:
 
 1. targets: ``send-sms`` starts ``smsgw emulate`` (``--devices`` emulated gateways, fast sending so
    status reports come back within the run) and a receiver (``smsgw receive``) for the status
-   reports; ``status-fanin`` starts a receiver as the SMS server under test. ``--target`` (and
+   reports (emulated Dinstar gateways get its push URL, ``--status-url``, for their
+   ``sms_result`` events); ``status-fanin`` starts a receiver as the SMS server under test. ``--target`` (and
    ``--receiver``) point at running ones instead;
 2. Locust: ``--workers 0`` is one local process; ``--workers N`` is a master and N workers
    (``--master --expect-workers N`` on a free loopback port; each worker ``--worker``);
