@@ -105,3 +105,17 @@ def test_a_batch_mixing_null_and_set_columns_stores_every_field_as_given(tmp_pat
     assert second.parsed == {"k": [1, 2]}
     assert first.parsed is None  # not JSON: no parsed form
     store.close()
+
+
+def test_reading_messages_looks_their_extra_keys_up_by_index_not_by_scanning(tmp_path: Path) -> None:
+    store = MessageStore(tmp_path / "s.db")
+    store.insert_batch([pending(ports=("1.01", "2.01", "3.01"), tids=(1, 2)) for _ in range(50)])
+    plan = store._writer.execute(
+        "EXPLAIN QUERY PLAN SELECT message_id, key, value FROM message_keys WHERE message_id IN (?, ?)"
+        " ORDER BY rowid",
+        (1, 2),
+    ).fetchall()
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "message_keys_message" in details, details
+    assert {m.ports for m in store.query()} == {("1.01", "2.01", "3.01")}
+    store.close()

@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS message_keys (
     value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS message_keys_lookup ON message_keys (key, value, message_id);
+CREATE INDEX IF NOT EXISTS message_keys_message ON message_keys (message_id);
 """
 _COLUMNS = (
     "id, received_at, source, method, path, query, device, ident, headers, content_type, body, body_size,"
