@@ -627,6 +627,8 @@ class Device:
         if not ok:
             return self._denied(op_name)
         sw = self.switches
+        if q.get("version") == "1.1" and sw.on(D_VERSION_11_REFUSED):
+            return self._bad(op_name, "Invalid Version")
         if sw.on(D_CMD_CHARSET_REFUSED) and "charset" in request.headers.get("content-type", "").lower():
             return self._answer(op_name, {"code": 15, "reason": "Invalid CMD"})
         now = self.clock.now()
