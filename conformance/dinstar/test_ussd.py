@@ -4,6 +4,8 @@ reply. USSD go only through a port whose SIM is one of the user's numbers."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from dinstar.dinstar_support import SMS_TEXT, answered, describe, entries, poll_interval, wait_until
@@ -90,8 +92,15 @@ def test_port_busy_sending_sms_reports_486(  # noqa: PLR0917 - fixtures by name
     check, dinstar, own_port, phone_numbers, new_user_id, timers
 ):
     """§7.3: "486: the port is busy currently, for example, SMS is being sending through the port".
-    Three SMS to the user's number through the user's own SIM port; while one is SENDING, a USSD on
-    that port must report 486."""
+    Three SMS to the user's number through the user's own SIM port; while one is being sent, a USSD
+    on that port must report 486.
+
+    SENDING (§3.3) is the status of every SMS not yet final, queued ones too, so an SMS seen SENDING
+    does not make the port busy: a device may answer send_sms before its first SMS takes the port.
+    The port is known to be sending once one of the three has left it (SENT_OK/DELIVERED) and another
+    is still SENDING: the port works through them one after the other.  A USSD answer other than 486
+    FAILs when the results did not move during the call (the port was sending all along); when they
+    moved, the port may have gone idle in between and the USSD is tried again while SMS remain."""
     uids = [new_user_id() for _ in range(3)]
     sent = dinstar.send_sms(
         f"{SMS_TEXT} busy",
@@ -103,14 +112,41 @@ def test_port_busy_sending_sms_reports_486(  # noqa: PLR0917 - fixtures by name
         check.fail(f"send_sms through port {own_port}: {describe(sent)}")
         return
 
-    def sending():
+    def progress() -> tuple:
         found = entries(dinstar.query_sms_result(user_id=uids), "result")
-        return any(e.get("status") == "SENDING" and e.get("port") == own_port for e in found)
+        return tuple(sorted((e.get("user_id"), e.get("port"), e.get("status")) for e in found))
 
-    if not wait_until(sending, timers.wait(timers.send_timeout), poll_interval(timers) / 5):
-        check.skip("no SMS was seen SENDING on the port: its busy state is not observable")
-    resp = dinstar.send_ussd([own_port], USSD)
-    check.expect(_statuses(resp).get(own_port) == 486, f"send_ussd while SMS are sending: {describe(resp)}")
+    def sending_now(state: tuple) -> bool:
+        ours = [status for _, port, status in state if port == own_port]
+        return "SENDING" in ours and any(s in ("SENT_OK", "DELIVERED") for s in ours)
+
+    def observed() -> tuple | None:
+        """The results once the port is sending, or once none of ours is left SENDING."""
+        state = progress()
+        return state if sending_now(state) or all(s != "SENDING" for *_, s in state) else None
+
+    budget = timers.wait(timers.send_timeout)
+    deadline = time.monotonic() + budget
+    seen: list = []
+    while time.monotonic() < deadline:
+        before = wait_until(observed, max(0.0, deadline - time.monotonic()), poll_interval(timers) / 5)
+        if not before or not sending_now(before):
+            break
+        resp = dinstar.send_ussd([own_port], USSD)
+        if _statuses(resp).get(own_port) == 486:
+            check.ok(f"send_ussd while an SMS was being sent through port {own_port}: 486")
+            return
+        if progress() == before:
+            check.fail(
+                f"send_ussd while an SMS was being sent through port {own_port} "
+                f"(results {list(before)}, unchanged after the call): {describe(resp)}"
+            )
+            return
+        seen.append(describe(resp))
+    check.skip(
+        f"port {own_port} was never seen sending one of the three SMS while another waited within "
+        f"{budget:.0f} s (answers during a change of state: {seen}): its busy state is not observable"
+    )
 
 
 @pytest.mark.requirement("DS-USSD-TEXT-REQUIRED-400")
