@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 
@@ -24,6 +26,16 @@ def test_server_thread_serves_on_a_free_loopback_port_and_stops() -> None:
         assert response.headers["content-type"] == "application/json; charset=utf-8"
     with pytest.raises(httpx.TransportError):
         httpx.get(server.url + "/x", timeout=1)
+
+
+def test_server_thread_answers_on_connections_without_nagle() -> None:
+    """Responses go out as headers then body: with Nagle on, the body waited for a delayed ACK."""
+    with ServerThread(echo_app) as server, httpx.Client(timeout=5) as client:
+        assert client.post(server.url + "/x", content=b"abc").status_code == 200
+        connections = list(server._server.server_state.connections)
+        sockets = [c.transport.get_extra_info("socket") for c in connections]
+        assert sockets
+        assert all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets)
 
 
 def test_read_body_refuses_bodies_over_the_limit() -> None:
