@@ -11,11 +11,10 @@ emulator belongs to the run: the suite's SMS go to the numbers of its own SIMs
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smsgw.report.declaration import DEFAULT_PROFILE, PROFILE_FAMILY, Declaration
 
@@ -84,8 +83,6 @@ def start_embedded_target(
         except ValueError as exc:
             raise EmbeddedUnavailable(str(exc)) from None
         with Fleet(1, config, clock=ScaledClock(speedup)) as fleet:
-            if family == "ejoin":
-                without_nagle([*fleet.servers, getattr(receiver._backend, "server", None)])
             yield EmbeddedTarget(
                 url=fleet.urls[0],
                 callback_url=receiver.public_url,
@@ -103,18 +100,3 @@ def _own_numbers(fleet: Fleet, count: int = 2) -> tuple[str, ...]:
     """The numbers of the SIMs in the first slot of the device's last ``count`` ports."""
     ports = fleet.devices[0].bank.ports[-count:]
     return tuple(p.slots[0].number for p in ports if p.slots[0].number)
-
-
-def without_nagle(servers: list[Any]) -> None:
-    """TCP_NODELAY on the listening sockets of in-process servers (``ServerThread``); the connections
-    they accept inherit it.  Their sockets are made without ``IPPROTO_TCP``, so asyncio leaves Nagle
-    on, and each answer (headers, then body) waits ~40 ms for the client's delayed ACK: most of a
-    certification's wall time went there (the suite makes hundreds of calls).
-
-    The Ejoin target only: against a Dinstar device answering this fast two checks of the Dinstar
-    suite FAIL (DS-USSD-BUSY-486, DS-SOCKS5-ON: they depend on how far the SMS of a check got
-    between two calls)."""
-    for server in servers:
-        sock = getattr(server, "_sock", None)
-        if isinstance(sock, socket.socket):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
