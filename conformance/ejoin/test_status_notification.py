@@ -1,14 +1,12 @@
 """Status notification: goip_get_status.html, dev-status and port-status pushes (gateway-2.4 §4.1,
 router-2.2 §3.1, proxy-gateway §3, simple-v2 §4).
 
-The push checks point the device's report URL at the suite's receiver once per run and read the
-pushes that follow: first the URL alone (the default period, 60 s), then a period below the 60 s
-minimum (which the device must round up), then period=0 (no push may follow). The URL carries a
-query with an encoded "&", which the device must decode. That feed waits for minutes on a real
-device: it runs in a thread from the session's first check (the port-status check starts it) and
-the checks that read it run after every other check (``RUN_PHASE``, ordered by conftest.py).
-Reporting stays cancelled: the API cannot read back a previous URL, so a device certified with
-pushes is left without a report URL (the certificate says so).
+The push checks point the device's report URL at the suite's receiver once per module and read
+the pushes that follow: first the URL alone (the default period, 60 s), then a period below the
+60 s minimum (which the device must round up). The URL carries a query with an encoded "&", which
+the device must decode. Reporting is cancelled (period=0) at the end: the API cannot read back a
+previous URL, so a device certified with pushes is left without a report URL (the certificate
+says so).
 """
 
 from __future__ import annotations
