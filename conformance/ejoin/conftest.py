@@ -22,25 +22,6 @@ class TidSource:
         return next(self._next)
 
 
-#: ``RUN_PHASE`` of a check module: one phase for the module, or check name -> phase.
-_PHASES = {"first": 0, "after": 2, "last": 3}
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The order of the checks: a module's ``RUN_PHASE`` moves checks to the front of the session
-    ("first": the status feed starts and pushes while the others run), after every other check
-    ("after": they read the feed), or after those ("last": the report URL changes, the device
-    restarts); the collection order holds within a phase."""
-
-    def phase(item: pytest.Item) -> int:
-        declared = getattr(getattr(item, "module", None), "RUN_PHASE", None)
-        name = getattr(item, "originalname", item.name)
-        return _PHASES.get(declared.get(name) if isinstance(declared, dict) else declared, 1)
-
-    items[:] = sorted(items, key=phase)
-
-
 @pytest.fixture(scope="session")
 def new_tid() -> TidSource:
     return TidSource()

@@ -23,9 +23,6 @@ from ejoin_support import json_media_type, poll_interval, port_number, wait_unti
 from smsgw.client.errors import ClientError
 from smsgw.receiver import WaitTimeoutError
 
-#: After every other check (conftest.py): the module points the report URL elsewhere and reboots
-#: the device, which would cut the status feed short.
-RUN_PHASE = "last"
 API_VERSION = "1.1"
 DEVICE = "dut-cmd"
 REGISTERED, USER_LOCKED = 3, 12

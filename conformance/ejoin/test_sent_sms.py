@@ -17,9 +17,6 @@ import pytest
 from ejoin_support import SMS_TEXT, json_media_type, port_number, status_code, wait_until
 from sms_exchange import same_number, utc_window
 
-#: After every other check (conftest.py): the module points the report URL elsewhere, which would
-#: cut the status feed short.
-RUN_PHASE = "last"
 SENT_PUSH = "ejoin/sent-sms.push"
 DEVICE = "sent-sms"
 PORT_SLOT = re.compile(r"^[1-9][0-9]{0,2}\.[0-9]{2}$")

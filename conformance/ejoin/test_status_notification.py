@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -644,134 +643,40 @@ def test_usage_counters_are_used_over_limit(check, answers):
 
 
 # -- pushes ---------------------------------------------------------------------------------------
-#: The order the suite runs these checks in (conformance/ejoin/conftest.py): the port-status check
-#: starts the status feed first thing in the session, the checks that read the feed run after
-#: every other check of the suite (the feed's minutes of waiting overlap with them).
-RUN_PHASE = {
-    "test_port_status_is_pushed_when_a_port_changes": "first",
-    "test_dev_status_is_pushed_to_the_url_every_period": "after",
-    "test_pushes_are_requests_the_device_initiates": "after",
-    "test_report_url_is_kept_and_decoded": "after",
-    "test_dev_status_seq_increases": "after",
-    "test_report_period_defaults_to_60_and_never_goes_below": "after",
-    "test_dev_status_expires_is_the_period": "after",
-    "test_period_zero_cancels_the_reports": "after",
-}
-
-
 @dataclass
 class StatusFeed:
     """The report URL set to the receiver (no period: the default), the first dev-status push, then
-    period=30 and the push after that, then period=0 (reporting cancelled); the wall times at which
-    url, period and period=0 were sent, and the receiver's last message id after period=0."""
+    period=30 and the push after that; the wall times at which url and period were sent."""
 
     answer: Any
     url_set_at: float
     period_set_at: float = 0.0
     pushes: list[Any] = field(default_factory=list)
     problem: str = ""
-    #: goip_get_status period=0 once the pushes arrived (None until sent)
-    cancel: Any = None
-    cancelled_at: float = 0.0
-    cancel_mark: int = 0
-    #: every call of the feed (evidence of the check that grades the pushes)
-    exchanges: list[Any] = field(default_factory=list)
 
 
-class FeedRunner:
-    """Runs the status feed in a thread of its own, with its own client and receiver connection, so
-    the minutes a real device takes to push (one period after the url, one after period=30) pass
-    while the suite's other checks run. :meth:`result` waits for the feed to end."""
-
-    def __init__(self, ejoin: Any, receiver: Any, timers: Any, client_timeout: float) -> None:
-        self.ejoin, self.receiver, self.timers = ejoin, receiver, timers
-        self._stop = threading.Event()
-        self._answer = ejoin.get_status(period=0)  # a clean start: no earlier period is in effect
-        self._mark = receiver.mark()
-        self.feed = StatusFeed(ejoin.get_status(url=f"{receiver.push_url(DEVICE)}?{URL_QUERY}"), time.time())
-        self.feed.exchanges += [self._answer.exchange, self.feed.answer.exchange]
-        # "Just need specific once time": an answer without url keeps the URL
-        self.feed.exchanges.append(ejoin.get_status().exchange)
-        #: the thread's bound: two push waits and three calls
-        self.bound = 2 * timers.status_push_wait + 3 * client_timeout + timers.grace
-        self._thread = threading.Thread(target=self._run, name="status-feed", daemon=True)
-        self._thread.start()
-
-    def _next_push(self, after: int) -> Any:
-        """The next dev-status push after ``after`` within one period plus grace (long-polls of at
-        most half a second, so that the end of the session stops the wait)."""
-        deadline = time.monotonic() + self.timers.status_push_wait
-        while not self._stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                return self.receiver.wait_for(
-                    "dev-status", device=DEVICE, after=after, timeout=min(remaining, 0.5)
-                )
-            except WaitTimeoutError:
-                continue
-        raise WaitTimeoutError(f"no dev-status push within {self.timers.status_push_wait:.1f} s")
-
-    def _run(self) -> None:
-        feed, after = self.feed, self._mark
+@pytest.fixture(scope="module")
+def status_feed(ejoin, receiver, timers) -> Iterator[StatusFeed]:
+    ejoin.get_status(period=0)  # a clean start: no period of an earlier configuration is in effect
+    mark = receiver.mark()
+    feed = StatusFeed(ejoin.get_status(url=f"{receiver.push_url(DEVICE)}?{URL_QUERY}"), time.time())
+    ejoin.get_status()  # "Just need specific once time": an answer without url keeps the URL
+    after = mark
+    for step in range(2):
+        if step == 1:
+            feed.period_set_at = time.time()
+            ejoin.get_status(period=PERIOD_ASKED)
         try:
-            for step in range(2):
-                if step == 1:
-                    feed.period_set_at = time.time()
-                    feed.exchanges.append(self.ejoin.get_status(period=PERIOD_ASKED).exchange)
-                try:
-                    push = self._next_push(after)
-                except WaitTimeoutError as exc:
-                    feed.problem = str(exc)
-                    break
-                feed.pushes.append(push)
-                after = push.id
-            if not self._stop.is_set():
-                feed.cancel = self.ejoin.get_status(period=0)
-                feed.cancelled_at = time.time()
-                feed.cancel_mark = self.receiver.mark()
-                feed.exchanges.append(feed.cancel.exchange)
-        except Exception as exc:  # a client error ends the feed: the checks report what is missing
-            feed.problem = feed.problem or f"the status feed stopped: {type(exc).__name__}: {exc}"
-
-    def result(self) -> StatusFeed:
-        self._thread.join(self.bound)
-        if self._thread.is_alive():
-            self.feed.problem = self.feed.problem or f"the status feed did not end within {self.bound:.1f} s"
-        return self.feed
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(self.bound)
-
-
-@pytest.fixture(scope="session")
-def status_feed_started(conformance, ejoin, receiver, timers) -> Iterator[FeedRunner]:
-    """The status feed, started (url set) and running in the background; cancelled at the end."""
-    from smsgw.client import EjoinClient
-    from smsgw.receiver.harness import connect
-
-    client = EjoinClient(
-        ejoin.base_url, conformance.username, conformance.password.reveal(), timeout=conformance.timeout
-    )
-    watcher = connect(receiver.url)
-    try:
-        runner = FeedRunner(client, watcher, timers, conformance.timeout)
-        try:
-            yield runner
-        finally:
-            runner.close()
-            ejoin.get_status(period=0)  # stop reporting to a receiver that goes away with the run
-    finally:
-        watcher.close()
-        client.close()
-
-
-@pytest.fixture(scope="session")
-def status_feed(status_feed_started) -> StatusFeed:
-    """The status feed once it is over (both pushes, or what went wrong; period=0 sent)."""
-    return status_feed_started.result()
+            push = receiver.wait_for(
+                "dev-status", device=DEVICE, after=after, timeout=timers.status_push_wait
+            )
+        except WaitTimeoutError:
+            feed.problem = f"no dev-status push within {timers.status_push_wait:.1f} s"
+            break
+        feed.pushes.append(push)
+        after = push.id
+    yield feed
+    ejoin.get_status(period=0)  # stop reporting to a receiver that goes away with the run
 
 
 @pytest.mark.requirement(
@@ -789,8 +694,6 @@ def test_dev_status_is_pushed_to_the_url_every_period(check, status_feed):
     "Parameter Content-Type in HTTP head should set to "application/json; charset=utf-8"".
 
     Sets url (the suite's receiver), then period, and waits for a dev-status push after each."""
-    for exchange in status_feed.exchanges:
-        check.attach_exchange(exchange)
     check.expect(status_feed.answer.status == 200, f"setting the url: HTTP {status_feed.answer.status}")
     check.expect(
         len(status_feed.pushes) == 2,
@@ -946,7 +849,7 @@ def test_dev_status_expires_is_the_period(check, status_feed):
     "EJ-STATUS-PORT-ST-NO-CODE-10",
 )
 def test_port_status_is_pushed_when_a_port_changes(  # noqa: PLR0917 (pytest fixtures)
-    check, ejoin, conformance, receiver, timers, status_feed_started, restore
+    check, ejoin, conformance, receiver, timers, status_feed, restore
 ):
     """gateway-2.4 §4.1.4: "Any one port status changed, device will send 'port-status' message to
     server immediately." (sample: "type": "port-status"), "seq | Int | The port is incremented",
@@ -1030,37 +933,24 @@ def test_port_status_is_pushed_when_a_port_changes(  # noqa: PLR0917 (pytest fix
 
 
 @pytest.mark.requirement("EJ-STATUS-PERIOD-ZERO-CANCELS")
-def test_period_zero_cancels_the_reports(check, receiver, timers, status_feed):
+def test_period_zero_cancels_the_reports(check, ejoin, receiver, timers, status_feed):
     """gateway-2.4 §4.1.2: "Period | ... 0:cancel status report".
 
-    The feed sets period=0 once its pushes arrived; the receiver is watched until well after the
-    next report was due (1.25 periods after period=0): no dev-status may arrive. The device is left
-    without reporting: the API cannot read back the URL it had before the suite set its own
-    (recorded as a fact of the certificate)."""
+    Sets period=0 and watches the receiver until well after the next report was due (1.25
+    periods): no dev-status may arrive. The device is left without reporting: the API cannot read
+    back the URL it had before the suite set its own (recorded as a fact of the certificate)."""
+    resp = ejoin.get_status(period=0)
     check.fact(
         "status report URL",
         "set to the suite's receiver, then reporting cancelled (period=0): "
         "the previous URL cannot be read back",
     )
-    resp = status_feed.cancel
-    if resp is None:
-        check.fail(f"the feed did not get to send period=0: {status_feed.problem}")
-        return
-    check.attach_exchange(resp.exchange)
+    mark = receiver.mark()
     window = MINIMUM_PERIOD * timers.scale * (1 + PERIOD_TOLERANCE)
-    # the watch started when period=0 was answered: the pushes since then, and what is left of it
-    arrived = receiver.messages(type="dev-status", device=DEVICE, after=status_feed.cancel_mark)
-    remaining = status_feed.cancelled_at + window - time.time()
     try:
-        push = arrived[0] if arrived else None
-        if push is None and remaining > 0:
-            push = receiver.wait_for(
-                "dev-status", device=DEVICE, after=status_feed.cancel_mark, timeout=remaining
-            )
+        push = receiver.wait_for("dev-status", device=DEVICE, after=mark, timeout=window)
     except WaitTimeoutError:
-        push = None
-    if push is None:
         check.expect(resp.status == 200, f"period=0 answered HTTP {resp.status}")
         return
     check.attach_push(f"dev-status #{push.id}", push.body)
-    check.fail(f"a dev-status arrived {push.received_at - status_feed.cancelled_at:.1f} s after period=0")
+    check.fail(f"a dev-status arrived within {window:.1f} s of period=0")
