@@ -48,6 +48,11 @@ def test_post_bodies_are_json(check, ejoin, conformance):
     command naming no port) must be read and answered in JSON; a body that is not JSON must be
     refused as a bad request, not crash the device (HTTP 5xx)."""
     if conformance.profile in COMMAND_ONLY_PROFILES:
+        # the proxy gateway's only JSON bodies are port commands (lock/unlock/switch/reset, §4.3): an
+        # unlock of a port no device has changes nothing on a correct device, but a faulty one could
+        # read it as "every port", so it is sent only to a device the user lets the suite change
+        if not conformance.allow_destructive:
+            check.skip("the proxy gateway's JSON bodies are port commands: needs --allow-destructive")
         endpoint = "goip_send_cmd.html"
         resp = ejoin.send_cmd({"type": "command", "op": "unlock", "ports": NO_SUCH_PORT})
         # an answer refusing the port (HTTP 200 or 400 with the code) is the body read and answered
