@@ -1,6 +1,6 @@
 """Overhead of the send-sms Locust profile against a bare FastHttpUser posting the same body.
 
-    python -m benchmarks.load_send_sms            # ~1.5 min: 6 alternated rounds
+    python -m benchmarks.load_send_sms            # ~2 min: 10 alternated rounds (5 pairs)
     python -m benchmarks.load_send_sms --quick    # a few seconds: smoke run (a test runs it)
 
 One emulated gateway (``smsgw emulate``) and one receiver (``smsgw receive``) serve both sides.
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: one short pair of rounds")
-    parser.add_argument("--rounds", type=int, default=6, help="rounds (even; ABBA order)")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds (even; ABBA order)")
     parser.add_argument("--seconds", type=int, default=10, help="seconds per round")
     parser.add_argument("--users", type=int, default=8, help="Locust users per round")
     parser.add_argument(

@@ -78,6 +78,7 @@ _POLL_INTERVAL = 2.0
 #: for at most ~1/20 of the time however large its database grows), at most _POLL_MAX seconds
 _POLL_SHARE = 20.0
 _POLL_MAX = 10.0
+_YIELD_EVERY = 32
 #: seconds a stopping process waits for the reports of its last submissions
 _GRACE = 3.0
 SR_DEVICE = "load-sr"
@@ -237,16 +238,18 @@ class _Completion:
                 took = time.monotonic() - began
                 messages = batch["messages"]
                 log.debug("completion poll: %d message(s) in %.3f s", len(messages), took)
-                for message in messages:
+                for n, message in enumerate(messages, 1):
                     cursor = max(cursor, int(message["id"]))
                     parsed, at = message.get("parsed"), float(message["received_ts"])
                     if message.get("type") == "sms_result":
                         self._record(self.results.on_sms_result(parsed, at), RESULT_TYPE, RESULT_NAME)
                     else:
                         self._record(self.tracker.on_report(parsed, at), REPORT_TYPE, REPORT_NAME)
-                    # a batch is thousands of completions: let the users send between messages
-                    # rather than stall them all (and the gateway with them) until it is matched
-                    gevent.sleep(0)
+                    # a batch is thousands of completions: let the users send between every
+                    # _YIELD_EVERY messages (~0.1 ms of matching) rather than stall them all (and the
+                    # gateway with them) until it is matched; a yield per message costs ~1.6 µs
+                    if n % _YIELD_EVERY == 0:
+                        gevent.sleep(0)
                 if len(messages) < _BATCH:
                     wake.wait(min(_POLL_MAX, max(_POLL_INTERVAL, took * _POLL_SHARE)))
         except gevent.GreenletExit:
