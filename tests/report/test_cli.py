@@ -14,6 +14,7 @@ from smsgw._http import ServerThread, send_json
 from smsgw._http.asgi import Receive, Scope, Send
 from smsgw.cli import app
 from smsgw.report import embedded
+from smsgw.report.cli import UNUSED_PLUGINS
 from smsgw.spec.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,22 +43,30 @@ def _core_requirement() -> str:
     )
 
 
-def test_certify_runs_the_suite_and_writes_every_report(
-    device: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _one_check_suite(tmp_path: Path) -> Path:
+    """The conformance conftest and one check, which also lists the plugins pytest loaded."""
     suite = tmp_path / "suite"
     suite.mkdir()
     shutil.copy(ROOT / "conformance" / "conftest.py", suite)
     shutil.copy(ROOT / "conformance" / "pytest.ini", suite)
     (suite / "test_one.py").write_text(
-        "import pytest\n\n"
+        "import json, pathlib, pytest\n\n"
         f"@pytest.mark.requirement({_core_requirement()!r})\n"
-        "def test_device_answers(check, ejoin):\n"
+        "def test_device_answers(check, ejoin, request):\n"
+        "    plugins = [n for n, p in request.config.pluginmanager.list_name_plugin() if p is not None]\n"
+        "    pathlib.Path(__file__).with_name('plugins.json').write_text(json.dumps(plugins))\n"
         "    resp = ejoin.command('lock', '1.01')\n"
         "    check.expect(resp.json()['code'] == 0, 'code must be 0')\n"
         "    check.firmware('fw-1')\n",
         encoding="utf-8",
     )
+    return suite
+
+
+def test_certify_runs_the_suite_and_writes_every_report(
+    device: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite = _one_check_suite(tmp_path)
     monkeypatch.setenv("SMSGW_PASSWORD", PASSWORD)
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     run_dir = tmp_path / "reports" / "run-1"
@@ -70,6 +79,22 @@ def test_certify_runs_the_suite_and_writes_every_report(
     text = (run_dir / "certificate.json").read_text(encoding="utf-8")
     assert '"firmware": "fw-1"' in text
     assert all(PASSWORD.encode() not in p.read_bytes() for p in run_dir.rglob("*") if p.is_file())
+
+
+def test_certify_leaves_out_the_pytest_plugins_it_never_uses(
+    device: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite = _one_check_suite(tmp_path)
+    monkeypatch.setenv("SMSGW_PASSWORD", PASSWORD)
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    run_dir = tmp_path / "run"
+    result = runner.invoke(
+        app, ["certify", "--target", device, "--suite", str(suite), "--report-dir", str(run_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    loaded = set(json.loads((suite / "plugins.json").read_text(encoding="utf-8")))
+    assert "allure_pytest" in loaded  # autoloaded plugins still load; the others are left out
+    assert not loaded & set(UNUSED_PLUGINS)
 
 
 def test_certify_refuses_a_bad_declaration_before_running(tmp_path: Path) -> None:

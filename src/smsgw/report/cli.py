@@ -17,6 +17,10 @@ from pathlib import Path
 
 import typer
 
+#: pytest plugins installed with the suite's extras that a certification run never uses: not loading
+#: them (hypothesis, schemathesis, Locust's, anyio, pytest-httpserver) takes ~1.5 s off every certify
+UNUSED_PLUGINS = ("hypothesispytest", "schemathesis", "locust", "anyio", "pytest_httpserver")
+
 report_app = typer.Typer(help="Compare and tabulate conformance certificates.", no_args_is_help=True)
 
 
@@ -137,6 +141,8 @@ def certify(
             "--junitxml",
             str(run_dir / "junit.xml"),
         ]
+        for plugin in UNUSED_PLUGINS:
+            args += ["-p", f"no:{plugin}"]
         for flag, value in (
             ("--profile", profile),
             ("--username", username),
