@@ -82,6 +82,9 @@ def serve(kind: str, ready_file: Path, cpu: int | None) -> None:
     if kind == "emulator":
         device = Device(DeviceConfig(max_tasks=10_000_000, register_time=0.0), ScaledClock(1.0))
         app = EmulatorApp(device, RecordingSink())
+        from smsgw.emulator.serve import tune_gc_for_serving
+
+        tune_gc_for_serving()  # as `smsgw emulate` does
     serve_pinned(app, ready_file, cpu, lifespan="on")
 
 

@@ -58,3 +58,26 @@ def test_emulate_serves_devices_and_prints_their_urls() -> None:
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_emulate_serves_with_the_serving_gc_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from smsgw.emulator import serve
+
+    seen: list[tuple[int, int]] = []
+
+    async def fake_serve_forever(*_args: object) -> None:
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+
+    threshold = gc.get_threshold()
+    monkeypatch.setattr(serve, "serve_forever", fake_serve_forever)
+    try:
+        result = CliRunner().invoke(app, ["emulate", "--virtual-time"])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 1
+    assert seen[0][0] == serve.SERVING_GC_THRESHOLD
+    assert seen[0][1] > 0  # the start-up heap is frozen

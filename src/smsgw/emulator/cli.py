@@ -72,7 +72,13 @@ def register(app: typer.Typer) -> None:
         from smsgw.emulator.faults import UnknownSwitchError
         from smsgw.emulator.network import Network, OutcomeRule
         from smsgw.emulator.profiles import get_profile
-        from smsgw.emulator.serve import DINSTAR_PROFILES, build_devices, make_sink, serve_forever
+        from smsgw.emulator.serve import (
+            DINSTAR_PROFILES,
+            build_devices,
+            make_sink,
+            serve_forever,
+            tune_gc_for_serving,
+        )
 
         try:
             if profile not in DINSTAR_PROFILES:
@@ -117,6 +123,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"CA certificate: {certificate.ca_path}")
         console.print("control API: /_emu/state, /_emu/faults, ... (/_emu/openapi.json); Ctrl-C stops")
         console.file.flush()  # the URLs are read by scripts through a pipe
+        tune_gc_for_serving()
         try:
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(serve_forever(apps, host, chosen, certificate))
