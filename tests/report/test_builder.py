@@ -78,3 +78,24 @@ def test_firmware_comes_from_the_recorded_fact(catalog: Catalog) -> None:
     builder.handle(_start())
     builder.handle(FactRecorded("firmware", "532-604-924-041-100-000"))
     assert builder.build(0).firmware == "532-604-924-041-100-000"
+
+
+def test_coverage_counts_only_applicable_requirements_in_the_headline(catalog: Catalog) -> None:
+    from dataclasses import replace
+
+    from smsgw.report.html import render_certificate
+    from tests.report.conftest import requirement
+
+    other_family = replace(requirement("DS-A-ONE"), family="dinstar")
+    builder = CertificateBuilder(Catalog([*catalog.values(), other_family]), "1")
+    builder.handle(_start())
+    for check, rid in (("c1", "EJ-A-ONE"), ("c2", "DS-A-ONE")):
+        builder.handle(CheckCollected(check, (rid,), True))
+        builder.handle(Recorded(Observation(check, rid, Verdict.PASS, "ok")))
+    cert = builder.build(0)
+    summary = cert.summary()
+    assert summary["covered"] == 2  # the suite's checks, whatever the family
+    assert summary["applicable"] == 4  # the ejoin ones but the unclaimed eSIM one
+    assert summary["applicable_covered"] == 1
+    assert summary["applicable_covered"] + summary["applicable_not_covered"] == summary["applicable"]
+    assert "on 1 of 4 applicable requirements checked" in render_certificate(cert)

@@ -117,14 +117,14 @@ def render_certificate(cert: Certificate) -> str:
     body = f"""
 <h1>Conformance certificate</h1>
 <p><span class="badge outcome o-{esc(outcome_cls)}">{esc(cert.outcome)}</span>
-<span class="coverage">on {summary["covered"]} of {summary["applicable"]} applicable requirements checked
-({summary["applicable_not_covered"]} not covered by any check yet)</span></p>
+<span class="coverage">on {summary["applicable_covered"]} of {summary["applicable"]}
+applicable requirements checked ({summary["applicable_not_covered"]} not covered by any check yet)</span></p>
 <dl class="meta">{meta_html}<dt>claimed capabilities</dt><dd>{caps}</dd></dl>
 <h2>Summary</h2>
 <p>{summary["requirements"]} requirements in the catalog,
 {summary["in_family"]} of the {esc(summary["family"])} family (counted below),
 {summary["applicable"]} applicable to this target,
-{summary["covered"]} covered by a check, {summary["applicable_not_covered"]} applicable but not covered,
+{summary["applicable_covered"]} of them covered by a check, {summary["applicable_not_covered"]} not covered,
 {summary["failing"]} failing.</p>
 <table>{counts_head}{counts_rows}</table>
 <h2>Failing requirements</h2>

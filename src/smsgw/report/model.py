@@ -221,6 +221,7 @@ class Certificate:
             "in_family": len(in_family),
             "applicable": sum(r.applies for r in self.requirements),
             "covered": sum(r.covered for r in self.requirements),
+            "applicable_covered": sum(r.applies and r.covered for r in self.requirements),
             "applicable_not_covered": sum(r.applies and not r.covered for r in self.requirements),
             "failing": sum(r.failing for r in self.requirements),
             "verdicts": verdicts,
