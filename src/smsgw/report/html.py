@@ -117,8 +117,9 @@ def render_certificate(cert: Certificate) -> str:
     body = f"""
 <h1>Conformance certificate</h1>
 <p><span class="badge outcome o-{esc(outcome_cls)}">{esc(cert.outcome)}</span>
-<span class="coverage">on {summary["applicable_covered"]} of {summary["applicable"]}
-applicable requirements checked ({summary["applicable_not_covered"]} not covered by any check yet)</span></p>
+<span class="coverage">
+on {summary["applicable_covered"]} of {summary["applicable"]} applicable requirements checked
+({summary["applicable_not_covered"]} not covered by any check yet)</span></p>
 <dl class="meta">{meta_html}<dt>claimed capabilities</dt><dd>{caps}</dd></dl>
 <h2>Summary</h2>
 <p>{summary["requirements"]} requirements in the catalog,
