@@ -118,6 +118,9 @@ def test_numbers_failing_in_the_network_get_a_permanent_error_status(
         ({"text": "x", "param": [{"number": "abc"}]}, 400),
         ({"text": "x", "param": [{"number": "1" * 25}]}, 400),
         ({"text": "x", "param": [{"number": "1", "user_id": -1}]}, 400),
+        # user_id is "an integer greater than or equal to 0" (§2.2): null is as malformed as a word
+        ({"text": "x", "param": [{"number": "1", "user_id": None}]}, 400),
+        ({"text": "x", "param": [{"number": "1", "user_id": "seven"}]}, 400),
         ({"text": "x", "param": [{"number": "1"}], "encoding": "latin1"}, 400),
         ({"text": "x", "param": [{"number": "1"}], "port": [99]}, 400),
         ({"text": "x", "param": [{"number": "1"}], "request_status_report": "yes"}, 400),

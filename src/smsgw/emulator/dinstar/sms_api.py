@@ -212,9 +212,9 @@ def send_sms(dev: DinstarDevice, params: dict[str, Any], request: Request) -> Re
         values = entry.get("text_param", [])
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise BadRequest("text_param must be an array of strings")
-        user_id = entry.get("user_id")
-        if user_id is not None:
-            user_id = as_int(user_id, "user_id", high=MAX_USER_ID)
+        user_id = None
+        if "user_id" in entry:  # "an integer greater than or equal to 0" (§2.2): null is not one
+            user_id = as_int(entry["user_id"], "user_id", high=MAX_USER_ID)
             if user_id > 2**31 - 1 and sw.on(D_USER_ID_32_BIT):
                 return Response(500, b"Internal Server Error", "text/plain")
         body = text if sw.on(D_PARAM_LITERAL) else substitute(text, values)
