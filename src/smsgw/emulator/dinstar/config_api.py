@@ -59,6 +59,10 @@ D_MMS_STATUS_OFF_SPEC = defect(
 D_MMS_CONFIG_ANY_PORT = defect(
     "defect.dinstar-mms-config-any-port", "mms_configuration of a port the gateway lacks answers 200"
 )
+D_MMS_CONFIG_NEEDS_STATUS = defect(
+    "defect.dinstar-mms-config-needs-status",
+    "mms_configuration refuses a request without the §21.4 example's status (400)",
+)
 D_SOCKS_NO_PORT = defect("defect.dinstar-socks5-no-port", "socks5_proxy on answers without socks_port")
 D_SOCKS_OFF_500 = defect("defect.dinstar-socks5-off-500", "socks5_proxy off answers 500")
 
@@ -261,6 +265,8 @@ def mms_configuration(dev: DinstarDevice, params: dict[str, Any], request: Reque
         isinstance(configuration.get(k), str) for k in MMS_KEYS
     ):
         raise BadRequest(f"configuration needs the strings {', '.join(MMS_KEYS)}")
+    if "status" not in params and dev.switches.on(D_MMS_CONFIG_NEEDS_STATUS):
+        raise BadRequest("status is required")
     try:
         port = dev.bank_port(raw)
     except BadRequest:

@@ -36,7 +36,7 @@ def state(device: DinstarDevice, body: dict[str, Any]) -> Result:
 
 def sim(device: DinstarDevice, body: dict[str, Any]) -> Result:
     """Change one SIM slot: ``present``, ``code`` (0-16), ``number``, ``balance``, ``signal``,
-    ``sms_limit``."""
+    ``sms_limit``, ``pin``."""
     slot = _slot(device, body)
     now = device.clock.now()
     bank = device.bank
@@ -60,6 +60,11 @@ def sim(device: DinstarDevice, body: dict[str, Any]) -> Result:
         slot.signal = _int(body, "signal")
     if "sms_limit" in body:
         slot.sms_limit = _int(body, "sms_limit")
+    if "pin" in body:  # the SIM's PIN (set_port_info lock/unlock, §11.2)
+        pin = body["pin"]
+        if not isinstance(pin, str) or not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+            raise ControlError("pin must be a string of 4-8 digits")
+        device.pins[(slot.port, slot.slot)] = pin
     if "code" in body:
         code = _int(body, "code")
         if code not in P.PORT_STATUS:
@@ -130,9 +135,7 @@ def exception(device: DinstarDevice, body: dict[str, Any]) -> Result:
     kind, action = body.get("type", "call_fail"), body.get("action", "reset")
     if not isinstance(kind, str) or not isinstance(action, str):
         raise ControlError("type and action must be strings")
-    device.outbox.append(
-        ("exception_info", {"port": device.api_port(slot.port), "type": kind, "action": action})
-    )
+    device.exception_event(slot.port, kind, action)
     if action == "reset":
         device.bank.reset(slot.port, device.clock.now())
     return 200, {"queued": True}

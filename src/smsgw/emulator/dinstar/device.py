@@ -58,6 +58,15 @@ D_PUSH_SMS_ID_OFF = defect(
     "defect.dinstar-sms-push-id-differs", "pushed SMS carry another incoming_sms_id than the query shows"
 )
 D_REGISTER_NOT_PUSHED = defect("defect.dinstar-register-not-pushed", "SIM register changes are not pushed")
+D_DEVICE_PUSH_MAC_COLONS = defect(
+    "defect.dinstar-device-push-mac-colons", "device pushes write the MAC with colons (F8:A0:3D:...)"
+)
+D_DEVICE_START_POWER_OFF = defect(
+    "defect.dinstar-device-push-start-power-off", "the start-up device push says power_off, not power_on"
+)
+D_EXCEPTION_AS_ARRAY = defect(
+    "defect.dinstar-exception-info-array", "exception_info is pushed as an array of events, not one object"
+)
 D_API_DISABLED = defect(
     "defect.dinstar-api-disabled", "the new-version API is off: /api/* answers the web UI's HTML 404 page"
 )
@@ -135,6 +144,8 @@ class DinstarDevice:
         self.call_forward: dict[int, dict[str, str]] = {}
         self.call_forward_checked: dict[int, dict[str, str]] = {}
         self.pins: dict[tuple[int, int], str] = {}
+        #: port -> the last SIM's (imsi, iccid), kept only with D_NO_SIM_STALE_IDS
+        self.sim_ids_seen: dict[int, tuple[str, str]] = {}
         self.cdrs: deque[dict[str, Any]] = deque(maxlen=5000)
         self.stk = ports_api.StkState()
         self.settings = config_api.Settings(n_ports)
@@ -286,7 +297,8 @@ class DinstarDevice:
             now = self.clock.now()
         if not self.booted:
             self.booted = True
-            self.outbox.append(("device", self.device_event("power_on")))
+            start = "power_off" if self.switches.on(D_DEVICE_START_POWER_OFF) else "power_on"
+            self.outbox.append(("device", self.device_event(start)))
         self._take_incoming(now)
         self.bank.advance(now)
         sms_api.advance(self, now)
@@ -297,7 +309,9 @@ class DinstarDevice:
         if self.outbox:
             if self.push_url:
                 pushes = self._pushes(self.outbox)
-            self.outbox = []
+                self.outbox = []
+            else:  # the start-up event waits for the push service to be configured; the rest is gone
+                self.outbox = [e for e in self.outbox if e[0] == "device"][-2:]
         if pushes:
             self.pushes_total += len(pushes)
             for push in pushes:
@@ -324,7 +338,13 @@ class DinstarDevice:
         return out
 
     def device_event(self, status: str) -> dict[str, Any]:
-        return {"port_number": self.n_ports, "IP": self.config.ip, "MAC": self.mac, "status": status}
+        mac = self.mac.replace("-", ":") if self.switches.on(D_DEVICE_PUSH_MAC_COLONS) else self.mac
+        return {"port_number": self.n_ports, "IP": self.config.ip, "MAC": mac, "status": status}
+
+    def exception_event(self, port: int, kind: str, action: str) -> None:
+        """An abnormal event of bank ``port`` (§17 exception_info: one object)."""
+        event = {"port": self.api_port(port), "type": kind, "action": action}
+        self.outbox.append(("exception_info", [event] if self.switches.on(D_EXCEPTION_AS_ARRAY) else event))
 
     def _take_incoming(self, now: float) -> None:
         events: list[dict[str, Any]] = []

@@ -92,6 +92,23 @@ D_STK_FRAME_STALE = defect(
 D_SET_PORT_NO_400 = defect(
     "defect.dinstar-set-port-unknown-action-200", "set_port_info answers 200 to an unknown action"
 )
+D_ACTION_ANY_CASE = defect(
+    "defect.dinstar-set-port-action-any-case",
+    "set_port_info takes action names in any case (Power, RESET, checkcallforward)",
+)
+D_LOCK_FACTORY_PIN = defect(
+    "defect.dinstar-sim-lock-factory-pin",
+    "set_port_info lock/unlock compare the PIN with the factory 0000, not the SIM's (500)",
+)
+D_UNLOCK_IGNORED = defect(
+    "defect.dinstar-sim-unlock-ignored", "set_port_info unlock answers 200 but the SIM stays locked"
+)
+D_BLOCK_IGNORED = defect(
+    "defect.dinstar-sim-block-ignored", "set_port_info block answers 200 but the SIM stays in service"
+)
+D_NO_SIM_STALE_IDS = defect(
+    "defect.dinstar-no-sim-stale-ids", "get_port_info keeps a removed SIM's imsi and iccid (reg NO_SIM)"
+)
 
 INFO_TYPES = (
     "type",
@@ -157,11 +174,17 @@ def port_info(dev: DinstarDevice, port: int, types: list[str]) -> dict[str, Any]
         return info
     example = dev.switches.on(Q_PORT_INFO_EXAMPLE_KEYS)
     credit = f"{slot.balance:.2f}" if has_sim else "0.00"
+    imsi, iccid = (slot.imsi, slot.iccid) if has_sim else ("", "")
+    if dev.switches.on(D_NO_SIM_STALE_IDS):  # the module's cache is not cleared when the card goes
+        if has_sim:
+            dev.sim_ids_seen[port] = (imsi, iccid)
+        else:
+            imsi, iccid = dev.sim_ids_seen.get(port, (imsi, iccid))
     values: dict[str, Any] = {
         "type": "GSM" if p.number % 2 else "LTE",
         "imei": slot.imei,
-        "imsi": slot.imsi if has_sim else "",
-        "iccid": slot.iccid if has_sim else "",
+        "imsi": imsi,
+        "iccid": iccid,
         "smsc": f"+{dev.network.smsc}" if has_sim and dev.network is not None else "",
         "number": slot.number if has_sim else "",
         "reg": _reg(dev, slot),
@@ -230,6 +253,8 @@ def set_port_info(dev: DinstarDevice, params: dict[str, Any], request: Request) 
     raw_param = params.get("param")
     param = str(raw_param) if isinstance(raw_param, str | int) and not isinstance(raw_param, bool) else None
     handler = _ACTIONS.get(action)
+    if handler is None and dev.switches.on(D_ACTION_ANY_CASE):
+        handler = _ACTIONS_FOLDED.get(action.casefold())
     if handler is None:
         if dev.switches.on(D_SET_PORT_NO_400):
             return dev.reply(200)
@@ -298,6 +323,8 @@ def _act_number(dev: DinstarDevice, port: int, param: str | None, params: dict[s
 
 
 def _pin_ok(dev: DinstarDevice, port: int, pin: str) -> bool:
+    if dev.switches.on(D_LOCK_FACTORY_PIN):
+        return pin == "0000"
     slot = dev.bank.port(port).current
     return pin == dev.pins.get((port, slot.slot), DEFAULT_PIN)
 
@@ -314,11 +341,14 @@ def _act_unlock(dev: DinstarDevice, port: int, param: str | None, params: dict[s
     if not _pin_ok(dev, port, _need(param, "PIN")):
         return dev.reply(500)
     p = dev.bank.port(port)
-    dev.bank.unlock(port, p.active, dev.clock.now())
+    if not dev.switches.on(D_UNLOCK_IGNORED):
+        dev.bank.unlock(port, p.active, dev.clock.now())
     return dev.reply(200)
 
 
 def _act_block(dev: DinstarDevice, port: int, param: str | None, params: dict[str, Any]) -> Response:
+    if dev.switches.on(D_BLOCK_IGNORED):
+        return dev.reply(200)
     slot = dev.bank.port(port).current
     slot.enabled = False
     dev.bank.register(slot, dev.clock.now())
@@ -374,6 +404,7 @@ _ACTIONS: dict[str, _Action] = {
     "CallForward": _act_call_forward,
     "CheckCallForward": _act_check_call_forward,
 }
+_ACTIONS_FOLDED = {name.casefold(): handler for name, handler in _ACTIONS.items()}
 
 
 # -- USSD (§7, §8) ------------------------------------------------------------------------------------
