@@ -74,3 +74,22 @@ def test_operation_defects() -> None:
     profile = query(sec, "1", now=1000.0)["ports"][0]["profiles"][0]
     assert profile["status"] == 3
     assert profile["reason"] == ""
+
+
+def test_write_item_without_ac_is_refused_unless_the_ac_optional_defect() -> None:
+    body = json.dumps([{"port": 1, "slot": 1, "cc": ""}]).encode()
+    assert bank().handle_goip_write_esims({}, body, 0.0)[1]["ports"][0]["status"] == 3
+    assert (
+        bank("defect.esim-write-ac-optional").handle_goip_write_esims({}, body, 0.0)[1]["ports"][0]["status"]
+        == 1
+    )
+
+
+def test_delete_item_without_slot_is_refused_unless_the_slot_default_defect() -> None:
+    body = json.dumps([{"port": 2}]).encode()
+    status, answer = bank().handle_goip_delete_esims({}, body, 0.0)
+    assert (status, answer["ports"]) == (400, [])
+    sec = bank("defect.esim-delete-slot-default-1")
+    status, answer = sec.handle_goip_delete_esims({}, body, 0.0)
+    assert (status, answer["ports"]) == (200, [{"port": 2, "slot": 1, "status": 1}])
+    assert query(sec, "2")["ports"][0]["profiles"][0]["op"] == 2

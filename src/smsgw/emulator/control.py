@@ -243,6 +243,8 @@ def config(device: Device, body: dict[str, Any]) -> Result:
         device.tasks.send_time = float(value)
     if "sent_sms_push" in body:
         device.sent_sms_push = bool(body["sent_sms_push"])
+    if "mms_enable" in body:  # the MMS Inbox page's Enable (gateway-2.4 §11.1)
+        device.mms_inbox.enabled = bool(body["mms_enable"])
     if "period" in body:
         period = _int(body, "period")
         device.period = 0

@@ -37,6 +37,7 @@ from smsgw.emulator.esim import EsimBank, EsimTimings
 from smsgw.emulator.faults import Faults, Switches, defect, quirk
 from smsgw.emulator.inbox import Inbox, Received, scts, with_version
 from smsgw.emulator.messages import JSON_CT, Push, Request, Response
+from smsgw.emulator.mms import MmsInbox, compose
 from smsgw.emulator.network import Network
 from smsgw.emulator.ports import PortBank, PortSpecError, parse_number_list
 from smsgw.emulator.profiles import Profile, get_profile
@@ -367,6 +368,8 @@ class Device:
         if self.status_url and self.period > 0:
             self.next_dev_status = self.clock.now() + self.period
         self.sr_url, self.sms_url, self.mms_url = config.sr_url, config.sms_url, config.mms_url
+        #: received MMS, pushed to mms_url while enabled (gateway-2.4 §11.1, the MMS Inbox page)
+        self.mms_inbox = MmsInbox()
         self.sr_cnt, self.sr_prd = config.sr_cnt, config.sr_prd
         self.sms_cnt, self.sms_prd = config.sms_cnt, config.sms_prd
         self.sent_sms_push = (
@@ -1167,6 +1170,8 @@ class Device:
         rpts = self.tasks.take_cache(now, self.sr_cnt, self.sr_prd)
         if rpts and self.sr_url:
             pushes.append(self._status_report(rpts))
+        if self.mms_inbox.arrived:
+            pushes.extend(self.mms_inbox.take_pushes(now, self.mms_url, self.switches))
         pushes.extend(self.inbox.take_pushes(now, self.sms_url, self.sms_cnt, self.sms_prd, self.switches))
         if self.switches.on(D_PUSH_TEXT_PLAIN):
             kinds = ("status-report", "recv-sms")
@@ -1228,7 +1233,14 @@ class Device:
             return SendResult(False, "", "5 SIM Unregistered")
         network = self.network
         route = network.lookup(job.number) if network is not None else None
-        if route is not None:
+        if route is not None and task.mms is not None and isinstance(route.device, Device):
+            attachments, titles = task.mms
+            subject = titles.get(job.number, task.title)
+            sender = slot.number or "0"
+            mms = compose(sender, job.number, subject, attachments, task.text(), at, self.switches)
+            route.device.mms_inbox.deliver(mms)
+            delivered, reason = True, ""
+        elif route is not None:
             route.device.deliver(route.port, route.slot, slot.number or "0", job.number, task.text(), at)
             delivered = True
             reason = ""
@@ -1365,6 +1377,7 @@ class Device:
             "sr_url": _redacted(self.sr_url),
             "sms_url": _redacted(self.sms_url),
             "mms_url": _redacted(self.mms_url),
+            "mms_enable": self.mms_inbox.enabled,
             "sr_cnt": self.sr_cnt,
             "sr_prd": self.sr_prd,
             "sms_cnt": self.sms_cnt,

@@ -92,6 +92,12 @@ D_ESIM_RESULTS_MISSING = defect(
 D_ESIM_DELETE_RESULTS_MISSING = defect(
     "defect.esim-delete-results-missing", "goip_delete_esims answers lack the result array"
 )
+D_ESIM_AC_OPTIONAL = defect(
+    "defect.esim-write-ac-optional", "a goip_write_esims item without ac is submitted (status 1)"
+)
+D_ESIM_DELETE_SLOT_DEFAULT = defect(
+    "defect.esim-delete-slot-default-1", "a goip_delete_esims item without slot deletes slot 1 of its port"
+)
 
 #: Schema bounds of ``port`` and ``slot`` numbers (defs.json portNumber/slotNumber).
 MAX_PORT = 512
@@ -374,7 +380,9 @@ class EsimBank:
     # -- internals ----------------------------------------------------------------------------------
     def _submit(self, op: EsimOp, body: bytes | None, now: float) -> tuple[int, dict[str, Any]]:
         self.advance(now)
-        items = _read_items(body)
+        items = _read_items(
+            body, 1 if op is EsimOp.DELETE and self.switches.on(D_ESIM_DELETE_SLOT_DEFAULT) else None
+        )
         if isinstance(items, str):
             return CODE_BAD_REQUEST, {"code": CODE_BAD_REQUEST, "reason": items, "ports": []}
         results = []
@@ -397,6 +405,8 @@ class EsimBank:
         if port is None or not 1 <= item["slot"] <= self.slots or not port.esim_state:
             return SubmitStatus.OTHER_ERROR
         ac, cc = item.get("ac", ""), item.get("cc", "")
+        if "ac" not in item and self.switches.on(D_ESIM_AC_OPTIONAL):
+            ac = "-"
         if op is EsimOp.WRITE and (not isinstance(ac, str) or not ac or not isinstance(cc, str)):
             return SubmitStatus.OTHER_ERROR
         if port.pending is not None:
@@ -445,8 +455,9 @@ class EsimBank:
         profile.enabled = int(values.get("enabled", profile.enabled))
 
 
-def _read_items(body: bytes | None) -> list[dict[str, Any]] | str:
-    """The POSTed array, or the reason it cannot be read."""
+def _read_items(body: bytes | None, default_slot: int | None = None) -> list[dict[str, Any]] | str:
+    """The POSTed array, or the reason it cannot be read (``default_slot``: an item without
+    ``slot`` means that one)."""
     try:
         data = json.loads(body or b"")
     except (ValueError, UnicodeDecodeError):
@@ -456,6 +467,8 @@ def _read_items(body: bytes | None) -> list[dict[str, Any]] | str:
     for item in data:
         if not isinstance(item, dict):
             return "every item must be an object"
+        if default_slot is not None:
+            item.setdefault("slot", default_slot)
         for key, bound in (("port", MAX_PORT), ("slot", MAX_SLOT)):
             value = item.get(key)
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= bound:

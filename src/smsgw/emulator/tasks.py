@@ -170,6 +170,7 @@ class Task:
         "from_spec",
         "intvl",
         "last_report",
+        "mms",
         "paused",
         "removed",
         "rep_failed",
@@ -201,6 +202,8 @@ class Task:
         self.coding = 0
         self.smstype = 0
         self.title = ""
+        #: an MMS (smstype 1 or 2): its attachments and the titles of to_title_array by number
+        self.mms: tuple[str, dict[str, str]] | None = None
         self.smsc = ""
         self.flash = 0
         self.intvl = 0.0
@@ -465,6 +468,14 @@ class TaskBoard:
         task.coding = coding if coding in (0, 1, 2) else 0
         if "smstitle" in spec and isinstance(spec["smstitle"], str):
             task.title = spec["smstitle"]
+        if smstype in (1, 2):
+            attachments, pairs = spec.get("attachments", ""), spec.get("to_title_array")
+            titles = (
+                {str(p[0]): str(p[1]) for p in pairs if isinstance(p, list) and len(p) == 2}
+                if smstype == 2 and isinstance(pairs, list)
+                else {}
+            )
+            task.mms = (attachments if isinstance(attachments, str) else "", titles)
         if "smsc" in spec and isinstance(spec["smsc"], str):
             task.smsc = spec["smsc"]
         task.flash = 1 if _int(spec.get("flash_sms", 0), 0) == 1 else 0
