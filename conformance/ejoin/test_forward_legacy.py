@@ -3,8 +3,9 @@ while ``sms_cnt`` is 1 (gateway-2.4 §6.3.1.3: "In order to be compatible with o
 parameter must be set to a value greater than 1 ... to use the new sending mechanism").
 
 The module sends one SMS from a registered port to a number of one of the device's SIMs, with
-``sms_url`` pointing at the push receiver and ``sms_cnt`` 1, and grades the forward of it; the
-device's ``sms_url`` is written back afterwards.  Without such a number the checks are SKIPPED.
+``sms_url`` pointing at the push receiver and ``sms_cnt`` left unset (its default is 1), and grades
+the forward of it; when no forward comes, it sets ``sms_cnt`` 1 and sends another.  The device's
+``sms_url`` is written back afterwards.  Without such a number the checks are SKIPPED.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from ejoin_support import SMS_TEXT, port_number, status_code, wait_until
-from sms_exchange import own_numbers, same_number
+from sms_exchange import b64, own_numbers, same_number
 
 DEVICE = "sms-forward"
 #: YYMMDDhhmmss and the time zone in quarter hours: "14072322113832" (simple-v2 §2.1.3)
@@ -31,6 +32,10 @@ class Forward:
     sender_port: int
     push: Any = None
     refused: str = ""
+    #: what the device pushed for the first SMS, sent while no request of the run set sms_cnt
+    default_push: Any = None
+    #: the first SMS came as a legacy forward (sms_cnt at its default 1)
+    default_legacy: bool = False
 
 
 @pytest.fixture(scope="module")
@@ -43,27 +48,42 @@ def forward(  # noqa: PLR0917 - pytest passes fixtures by name
     looped = [n for n in phone_numbers if n in own]
     if not looped:
         pytest.skip("no --phone-number is the number (dev-status sn) of one of the device's SIMs")
-    tid = new_tid()
-    # a non-ASCII text: the default charset must carry it as UTF-8
-    feed = Forward(f"{SMS_TEXT} {tid} \u4f60\u597d", looped[0], sending_port)
-    task = {"tid": tid, "to": feed.recipient, "sms": feed.text, "from": str(sending_port)}
     before = ejoin.get_params("sms_url").data
     old_url = before.get("sms_url") if isinstance(before, dict) and before.get("code") == 0 else None
     mark = receiver.mark()
-    try:
-        data = ejoin.post_sms([task], sms_url=receiver.push_url(DEVICE), sms_cnt=1).data
+    feed = Forward("", looped[0], sending_port)
+
+    def send(**settings: Any) -> Any:
+        """One SMS (a non-ASCII text: the default charset must carry it as UTF-8); its forward."""
+        tid = new_tid()
+        feed.text = f"{SMS_TEXT} {tid} \u4f60\u597d"
+        task = {"tid": tid, "to": feed.recipient, "sms": feed.text, "from": str(sending_port)}
+        data = ejoin.post_sms([task], sms_url=receiver.push_url(DEVICE), **settings).data
         statuses = [s.get("status") for s in (data or {}).get("status") or [] if isinstance(s, dict)]
         if not statuses or status_code(statuses[0]) != 0:
             feed.refused = f"the device did not take the task: {statuses!r}"
-        else:
-            tail = feed.text.encode()[-20:]
+            return None
+        marks = (feed.text.encode()[-20:], b64(feed.text).encode())  # a forward's text, a recv-sms's
 
-            def arrived() -> Any:
-                found = [m for m in receiver.messages(device=DEVICE, after=mark) if tail in m.body]
-                feed.push = found[0] if found else None
-                return feed.push
+        def arrived() -> Any:
+            found = [
+                m for m in receiver.messages(device=DEVICE, after=mark) if any(k in m.body for k in marks)
+            ]
+            return found[0] if found else None
 
-            wait_until(arrived, timers.wait(timers.send_timeout), max(0.05, min(1.0, timers.scale)))
+        return wait_until(arrived, timers.wait(timers.send_timeout), max(0.05, min(1.0, timers.scale)))
+
+    try:
+        # the module runs before any other sets sms_cnt: the device holds its default
+        feed.default_push = send()
+        feed.default_legacy = (
+            feed.default_push is not None and feed.text.encode()[-20:] in feed.default_push.body
+        )
+        feed.push = feed.default_push if feed.default_legacy else None
+        if feed.push is None and not feed.refused:
+            feed.push = send(sms_cnt=1)
+            if feed.push is not None and feed.text.encode()[-20:] not in feed.push.body:
+                feed.push = None  # not a legacy forward even with sms_cnt 1: the checks say so
         yield feed
     finally:
         if old_url is not None:
@@ -173,4 +193,46 @@ def test_forward_body_is_header_lines_then_the_text(check, forward, device_statu
         text.decode("utf-8", "replace") == forward.text,
         f"text {text[:80]!r}; the SMS was {forward.text!r}",
         requirement=("EJ-FWD-BODY-CONTENT", "EJ-FWD-CHARSET-DEFAULT-UTF8"),
+    )
+
+
+@pytest.mark.requirement("EJ-RECV-BATCH-COUNT-DEFAULT-1")
+def test_sms_cnt_default_1_forwards_each_sms_the_old_way(check, forward):
+    """gateway-2.4 §6.3.1.3: "sms_cnt | Int | Max num of SMS can keep in cache | 1 | N | ... In
+    order to be compatible with old customers, this parameter must be set to a value greater than
+    1, in order to buffer the received SMS and use the new sending mechanism."
+
+    The module's first SMS was sent with sms_url but no sms_cnt, before any request of the run set
+    one: at the default 1 it must come at once, on its own, as the legacy forward (simple-v2 §2), not
+    cached into a recv-sms.  A device whose sms_cnt was configured before the run shows that value.
+    """
+    if forward.refused and forward.default_push is None:
+        check.skip(forward.refused)
+    push = forward.default_push
+    if push is None:
+        check.fail(f"nothing was pushed for the SMS to {forward.recipient} while sms_cnt was at its default")
+        return
+    check.attach("push of the first SMS", push.body.decode("utf-8", "replace")[:2000])
+    data = push.parsed if isinstance(push.parsed, dict) else {}
+    check.expect(
+        forward.default_legacy,
+        f"the SMS came as {data.get('type') or push.content_type!r} with {len(data.get('sms') or [])} SMS: "
+        "the new (cached) mechanism although no request set sms_cnt (default 1)",
+    )
+
+
+@pytest.mark.requirement("EJ-FWD-CONTENT-LENGTH")
+def test_forward_content_length_is_the_body_length(check, forward):
+    """simple-v2 §2.1.3: "Content-Type: application/octet-stream; charset=utf-8 / Content-Length:
+    78 / (empty line) / Sender: 13510956503 / SMSC: 8613010888500 / SCTS: 14072322113832 / (empty
+    line) / Hello, world!": the length counts the bytes of the body (the header lines and the text).
+    """
+    push = _push(check, forward)
+    headers = {k.lower(): v for k, v in push.headers}
+    length = headers.get("content-length")
+    check.attach_json("forward headers", dict(headers))
+    check.expect(
+        length is not None and length.strip().isdigit() and int(length) == len(push.body),
+        f"Content-Length {length!r} (transfer-encoding {headers.get('transfer-encoding')!r}) for a body of "
+        f"{len(push.body)} bytes",
     )

@@ -135,3 +135,16 @@ def test_huge_response_defect_pads_a_valid_answer_past_any_read_limit(make_devic
     response = call(device, "GET", "/goip_get_sms.html")
     assert len(response.body) > HUGE_RESPONSE_BYTES
     assert orjson.loads(response.body)["code"] == 0  # still JSON: the padding is whitespace
+
+
+def test_config_usage_report_switches_leave_their_counters_out(make_device: Any) -> None:
+    device = make_device(profile="simple-v2")
+    control.config(device, {"usage_reports": {"sms": False, "traffic": False}})
+    entry = call(device, "GET", "/goip_get_status.html").payload()["status"][0]
+    assert "mcn_tot" in entry and "mtn_day" in entry
+    assert not [k for k in entry if k.startswith(("smsctl_", "dataflow_"))]
+    with pytest.raises(control.ControlError):
+        control.config(device, {"usage_reports": {"cdr": False}})
+    ignoring = make_device(profile="simple-v2", switches=("defect.usage-report-switches-ignored",))
+    control.config(ignoring, {"usage_reports": {"sms": False}})
+    assert "smsctl_tot" in call(ignoring, "GET", "/goip_get_status.html").payload()["status"][0]

@@ -3,8 +3,10 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+from smsgw.emulator import control
 from smsgw.emulator.clock import VirtualClock
 from smsgw.emulator.device import Device
+from smsgw.emulator.inbox import CHUNKED, INBOX_LIMIT, Received
 
 from .conftest import call, check, run
 
@@ -107,3 +109,72 @@ def test_sent_sms_push_in_the_simple_v2_profile(
     sent = [p for p in run(device, clock, 6) if p.kind == "sent-sms"]
     assert sent[0].payload["sms_tid"] == 4
     assert sent[0].payload["status"] == "0 OK"
+
+
+def test_inbox_keeps_the_newest_inbox_limit_sms_and_counts_the_dropped(
+    make_device: Callable[..., Device], clock: VirtualClock
+) -> None:
+    device = make_device()
+    for n in range(INBOX_LIMIT + 5):
+        device.inbox.add(Received(False, "1.01", clock.now(), "10010", "8613800000001", f"sms {n}"), clock.now())
+    assert len(device.inbox.messages) == INBOX_LIMIT
+    assert device.inbox.dropped == 5
+    assert device.state()["inbox_dropped"] == 5
+    first = call(device, "GET", "/goip_get_sms.html", "username=root&password=root&sms_id=1&sms_num=1")
+    assert base64.b64decode(first.payload()["data"][0][5]).decode() == "sms 5"
+
+
+def _three_then_one(device: Device, clock: VirtualClock) -> list[list[int]]:
+    """Three SMS at once, a fourth 5 s later; the recv-sms batch sizes pushed over 40 s."""
+    for _ in range(3):
+        device.deliver(2, 1, "10010", "8613800000001", "hi", clock.now())
+    pushes = run(device, clock, 5)
+    device.deliver(2, 1, "10010", "8613800000001", "hi", clock.now())
+    pushes += run(device, clock, 40)
+    return [[len(p.payload["sms"])] for p in pushes if p.kind == "recv-sms"]
+
+
+def test_sms_cnt_flushes_a_full_cache_at_once_and_sms_prd_the_rest(
+    make_device: Callable[..., Device], clock: VirtualClock
+) -> None:
+    device = make_device(sms_url="http://127.0.0.1:9/a", sms_cnt=3)
+    assert _three_then_one(device, clock) == [[3], [1]]
+
+
+def test_batching_defects_push_one_by_one_or_never_flush_by_period(
+    make_device: Callable[..., Device], clock: VirtualClock
+) -> None:
+    unbuffered = make_device(
+        sms_url="http://127.0.0.1:9/a", sms_cnt=3, switches=("defect.recv-sms-not-buffered",)
+    )
+    assert _three_then_one(unbuffered, clock) == [[1], [1], [1], [1]]
+    stuck = make_device(sms_url="http://127.0.0.1:9/b", sms_cnt=3, switches=("defect.sms-prd-ignored",))
+    assert _three_then_one(stuck, clock) == [[3]]
+
+
+def test_default_defects_change_the_batching_a_device_starts_with(make_device: Callable[..., Device]) -> None:
+    assert (make_device().sms_cnt, make_device().sms_prd) == (1, 30.0)
+    assert make_device(switches=("defect.sms-cnt-default-10",)).sms_cnt == 10
+    assert make_device(switches=("defect.sms-prd-default-5",)).sms_prd == 5.0
+
+
+def test_receive_sms_report_switch_off_drops_received_sms_unless_the_defect_ignores_it(
+    make_device: Callable[..., Device], clock: VirtualClock
+) -> None:
+    for switches, expected in (((), 0), (("defect.recv-report-switch-ignored",), 1)):
+        device = make_device(profile="simple-v2", sms_url="http://127.0.0.1:9/a", switches=switches)
+        control.config(device, {"recv_sms_report": False})
+        device.deliver(2, 1, "10010", "8613800000001", "quiet", clock.now())
+        assert len([p for p in run(device, clock, 2) if p.kind == "sms-forward"]) == expected
+        control.config(device, {"recv_sms_report": True})
+        device.deliver(2, 1, "10010", "8613800000001", "loud", clock.now())
+        assert [p.payload["text"] for p in run(device, clock, 2) if p.kind == "sms-forward"] == ["loud"]
+
+
+def test_forward_defect_marks_the_push_chunked(
+    make_device: Callable[..., Device], clock: VirtualClock
+) -> None:
+    device = make_device(sms_url="http://127.0.0.1:9/a", switches=("defect.forward-no-content-length",))
+    device.deliver(2, 1, "10010", "8613800000001", "hi", clock.now())
+    (push,) = run(device, clock, 2)
+    assert CHUNKED in push.headers

@@ -446,3 +446,25 @@ def test_password_in_the_url_never_appears_in_counters_results_logs_or_errors(
 def test_constructor_refuses_nonsense_bounds() -> None:
     with pytest.raises(ValueError, match="max_queue"):
         PushDispatcher(max_queue=0)
+
+
+def test_a_push_marked_chunked_goes_without_content_length_and_others_carry_theirs(
+    recv: tuple[Receiver, str],
+) -> None:
+    app, base = recv
+    octets = "application/octet-stream"
+
+    async def scenario() -> None:
+        async with fast() as dispatcher:
+            dispatcher.submit(f"{base}/ok/c", b"twelve bytes", octets, [("Transfer-Encoding", "chunked")])
+            dispatcher.submit(f"{base}/ok/c", b"twelve bytes", octets)
+            await drained(dispatcher)
+
+    run(scenario)
+    (chunked, body_c, _), (plain, body_p, _) = [
+        (headers, body, path) for path, body, headers in app.requests if path == "/ok/c"
+    ]
+    assert (body_c, body_p) == (b"twelve bytes", b"twelve bytes")
+    assert "content-length" not in chunked
+    assert chunked["transfer-encoding"] == "chunked"
+    assert plain["content-length"] == "12"

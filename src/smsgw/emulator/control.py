@@ -223,7 +223,8 @@ def advance(device: Device, body: dict[str, Any]) -> Result:
 
 def config(device: Device, body: dict[str, Any]) -> Result:
     """Set push URLs and batching: status_url, period, sr_url, sms_url, mms_url, sr_cnt, sr_prd,
-    sms_cnt, sms_prd, send_time, sent_sms_push."""
+    sms_cnt, sms_prd, send_time, sent_sms_push; the web page's reporting switches recv_sms_report
+    and usage_reports ``{"call": bool, "sms": bool, "traffic": bool}``."""
     for key in ("status_url", "sr_url", "sms_url", "mms_url"):
         if key in body:
             value = body[key]
@@ -245,6 +246,13 @@ def config(device: Device, body: dict[str, Any]) -> Result:
         device.sent_sms_push = bool(body["sent_sms_push"])
     if "mms_enable" in body:  # the MMS Inbox page's Enable (gateway-2.4 §11.1)
         device.mms_inbox.enabled = bool(body["mms_enable"])
+    if "recv_sms_report" in body:
+        device.recv_sms_report = bool(body["recv_sms_report"])
+    if "usage_reports" in body:
+        usage = body["usage_reports"]
+        if not isinstance(usage, dict) or not set(usage) <= set(device.usage_reports):
+            raise ControlError(f"usage_reports must be an object with keys {sorted(device.usage_reports)}")
+        device.usage_reports.update({k: bool(v) for k, v in usage.items()})
     if "period" in body:
         period = _int(body, "period")
         device.period = 0

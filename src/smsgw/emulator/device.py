@@ -110,6 +110,14 @@ D_DR_MISSING = defect("defect.dr-missing", "dr=1 produces no delivery report")
 D_DR_DEFAULT_ON = defect("defect.dr-default-on", "every SMS gets a delivery report, dr=1 or not")
 D_SR_URL_IGNORED = defect("defect.sr-url-ignored", "the sr_url of a send-sms request is ignored")
 D_SMS_URL_IGNORED = defect("defect.sms-url-ignored", "the sms_url of a send-sms request is ignored")
+D_SMS_CNT_DEFAULT_10 = defect("defect.sms-cnt-default-10", "sms_cnt is 10 until a request sets it (not 1)")
+D_SMS_PRD_DEFAULT_5 = defect("defect.sms-prd-default-5", "sms_prd is 5 s until a request sets it (not 30)")
+D_RECV_SWITCH_IGNORED = defect(
+    "defect.recv-report-switch-ignored", "received SMS are pushed while the Receive SMS report is disabled"
+)
+D_USAGE_SWITCHES_IGNORED = defect(
+    "defect.usage-report-switches-ignored", "call/SMS/traffic control data are reported with their report off"
+)
 D_PUSH_TEXT_PLAIN = defect("defect.push-content-type-text", "status-report/recv-sms pushes are text/plain")
 D_SR_TYPE_WRONG = defect("defect.status-report-type-wrong", 'status-report type is "status_report"')
 D_GET_SMS_DEFAULTS = defect(
@@ -376,6 +384,14 @@ class Device:
             self.profile.sent_sms_push if config.sent_sms_push is None else config.sent_sms_push
         )
         self.incoming: deque[tuple[int, int, str, str, str, float, bool]] = deque()
+        if self.switches.on(D_SMS_CNT_DEFAULT_10) and config.sms_cnt == 1:
+            self.sms_cnt = 10
+        if self.switches.on(D_SMS_PRD_DEFAULT_5) and config.sms_prd == 30.0:
+            self.sms_prd = 5.0
+        #: web-page reporting switches (simple-v2 §3 "Reporting Control", §4): Receive SMS, and the
+        #: call/SMS/traffic control data of port-status and dev-status; the control API sets them
+        self.recv_sms_report = True
+        self.usage_reports = dict.fromkeys(USAGE_GROUPS, True)
         self.history: deque[dict[str, Any]] = deque(maxlen=500)
         self._sent_pushes: list[Push] = []
         self.pushes_total = 0
@@ -591,7 +607,7 @@ class Device:
                 continue
             for s in p.slots:
                 if all_slots or (all_sims and s.present) or p.active == s.slot:
-                    entries.append(self.bank.entry(s, sw, counters=self.profile.usage_counters))
+                    entries.append(self._usage(self.bank.entry(s, sw, counters=self.profile.usage_counters)))
         payload: dict[str, Any] = {
             "type": "dev-status",
             "seq": self.dev_seq - (1 if sw.on(D_SEQ_FROM_0) else 0),
@@ -1172,7 +1188,7 @@ class Device:
             pushes.append(self._status_report(rpts))
         if self.mms_inbox.arrived:
             pushes.extend(self.mms_inbox.take_pushes(now, self.mms_url, self.switches))
-        pushes.extend(self.inbox.take_pushes(now, self.sms_url, self.sms_cnt, self.sms_prd, self.switches))
+        pushes.extend(self.inbox.take_pushes(now, sms_url, self.sms_cnt, self.sms_prd, self.switches))
         if self.switches.on(D_PUSH_TEXT_PLAIN):
             kinds = ("status-report", "recv-sms")
             pushes = [replace(p, content_type="text/plain") if p.kind in kinds else p for p in pushes]
@@ -1181,6 +1197,7 @@ class Device:
             for slot in changed:
                 if self.switches.on(D_PORT_STATUS_FIRST_ONLY):
                     if slot.port in self._pushed_ports:
+        sms_url = self.sms_url if self.recv_sms_report or self.switches.on(D_RECV_SWITCH_IGNORED) else None
                         continue
                     self._pushed_ports.add(slot.port)
                 entry = self.bank.entry(slot, self.switches, counters=self.profile.usage_counters)
@@ -1195,6 +1212,7 @@ class Device:
             self.next_dev_status = now + self.period
         pushes.extend(self._sent_pushes)
         self._sent_pushes.clear()
+                entry = self._usage(entry)
         self.security.advance(now)
         if self._esim is not None:  # a bank never used has no operation to move
             self._esim.advance(now)
@@ -1217,6 +1235,14 @@ class Device:
         return min(self.tasks.next_due(), self.next_dev_status)
 
     def _status_report(self, rpts: list[dict[str, Any]]) -> Push:
+    def _usage(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Leave out the usage counters whose report switch is off (simple-v2 §4: "Call control data:
+        need enable call control data report", "SMS control data ...", "Traffic control data ...")."""
+        if all(self.usage_reports.values()) or self.switches.on(D_USAGE_SWITCHES_IGNORED):
+            return entry
+        off = tuple(p for group, on in self.usage_reports.items() if not on for p in USAGE_GROUPS[group])
+        return {k: v for k, v in entry.items() if not k.startswith(off)}
+
         n = len(rpts) + (1 if self.switches.on(D_RPT_NUM_WRONG) else 0)
         payload = {
             "type": "status_report" if self.switches.on(D_SR_TYPE_WRONG) else "status-report",
@@ -1395,6 +1421,9 @@ class Device:
 
 _REPORT_SETTINGS_KEYS = frozenset(("sr_url", "sr_cnt", "sr_prd", "sms_url", "sms_cnt", "sms_prd"))
 
+            "inbox_dropped": self.inbox.dropped,
+            "recv_sms_report": self.recv_sms_report,
+            "usage_reports": dict(self.usage_reports),
 
 def _make_router(device: Device) -> RouterConfig | None:
     """Router/proxy-gateway configuration (redial, public IP, proxies, IP lists), if the profile has it."""
@@ -1404,6 +1433,12 @@ def _make_router(device: Device) -> RouterConfig | None:
     return RouterConfig(SimplePorts(ips), quirks=device.switches.active())
 
 
+#: usage-counter groups of simple-v2 §4.1 and the key prefixes each reporting switch controls
+USAGE_GROUPS: dict[str, tuple[str, ...]] = {
+    "call": ("mcn_", "mtn_"),
+    "sms": ("smsctl_",),
+    "traffic": ("dataflow_",),
+}
 def _redacted(url: str | None) -> str | None:
     return redact_url(url) if url else url
 

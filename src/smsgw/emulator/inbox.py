@@ -56,8 +56,26 @@ D_FWD_TEXT_ONLY = defect("defect.forward-text-only", "the SMS forward body is th
 D_FWD_SCTS_ISO = defect("defect.forward-scts-iso", 'the SMS forward SCTS is "2025-01-01 00:00:00"')
 D_FWD_NO_USER_AGENT = defect("defect.forward-user-agent-missing", "the SMS forward has no User-Agent")
 D_DR_CONTENT_TEXT = defect("defect.dr-content-text", 'a delivery report\'s [5] is "DELIVRD", not "code scts"')
+D_FWD_NO_LENGTH = defect(
+    "defect.forward-no-content-length", "the SMS forward is sent chunked, without a Content-Length"
+)
+# recv-sms batching (gateway-2.4 §6.3.1.3 sms_cnt/sms_prd)
+D_RECV_NOT_BUFFERED = defect(
+    "defect.recv-sms-not-buffered", "with sms_cnt > 1 every received SMS is pushed at once, one per recv-sms"
+)
+D_SMS_PRD_IGNORED = defect(
+    "defect.sms-prd-ignored", "received SMS fewer than sms_cnt stay cached: sms_prd never flushes them"
+)
 
-INBOX_LIMIT = 10_000
+#: How many received SMS an emulated device keeps for goip_get_sms (the documents give no capacity;
+#: gateway-2.4 §8 pages through "the SMS received by the device").  The oldest is dropped (and
+#: counted in ``Inbox.dropped``) when a new one would exceed it, so a long run stays bounded
+#: (about 300 bytes a message).
+INBOX_LIMIT = 1_000
+
+#: The "Transfer-Encoding: chunked" header of a forward without Content-Length (D_FWD_NO_LENGTH):
+#: the push dispatcher then streams the body.
+CHUNKED = ("Transfer-Encoding", "chunked")
 
 
 @dataclass(slots=True)
@@ -115,6 +133,8 @@ class Inbox:
         self.pending: list[Received] = []
         self.pending_since: float | None = None
         self.received = 0
+        #: stored messages dropped (oldest first) to stay within INBOX_LIMIT
+        self.dropped = 0
 
     def add(self, message: Received, now: float) -> int:
         sms_id = self.next_id
@@ -122,6 +142,7 @@ class Inbox:
         self.messages[sms_id] = message
         while len(self.messages) > INBOX_LIMIT:
             self.messages.popitem(last=False)
+            self.dropped += 1
         self.pending.append(message)
         if self.pending_since is None:
             self.pending_since = now
@@ -188,6 +209,11 @@ class Inbox:
             self.pending, self.pending_since = [], None
             return out
         due = self.pending_since is not None and now - self.pending_since >= sms_prd
+        if switches.enabled:
+            if switches.on(D_RECV_NOT_BUFFERED):
+                sms_cnt = 1  # "buffered" one at a time: every SMS goes out at once
+            if switches.on(D_SMS_PRD_IGNORED):
+                due = False
         pushes: list[Push] = []
         while len(self.pending) >= sms_cnt:
             batch, self.pending = self.pending[:sms_cnt], self.pending[sms_cnt:]
@@ -230,12 +256,15 @@ class Inbox:
         text = message.text if switches.on(D_FWD_TEXT_ONLY) else f"{head}\r\n{message.text}"
         body = text.encode("gbk", "replace") if switches.on(D_FWD_GBK) else text.encode()
         json_type = switches.on(D_FWD_JSON_TYPE)
+        headers = () if switches.on(D_FWD_NO_USER_AGENT) else (("User-Agent", "Ejoin SMSC/1.0"),)
+        if switches.on(D_FWD_NO_LENGTH):
+            headers = (*headers, CHUNKED)
         return Push(
             "sms-forward",
             target,
             body,
             "application/json; charset=utf-8" if json_type else "application/octet-stream; charset=utf-8",
-            () if switches.on(D_FWD_NO_USER_AGENT) else (("User-Agent", "Ejoin SMSC/1.0"),),
+            headers,
             {
                 "query": {"port": port, "sender": message.sender, "receiver": message.recipient},
                 "headers": {"Sender": message.sender, "SMSC": message.smsc, "SCTS": scts(message.time)},
@@ -244,4 +273,4 @@ class Inbox:
         )
 
 
-__all__ = ["INBOX_LIMIT", "Inbox", "Received", "scts", "with_version"]
+__all__ = ["CHUNKED", "INBOX_LIMIT", "Inbox", "Received", "scts", "with_version"]

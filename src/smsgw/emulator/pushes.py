@@ -35,7 +35,7 @@ import contextlib
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import TracebackType
 
@@ -302,7 +302,7 @@ class PushDispatcher:
             status: int | None = None
             try:
                 async with self._client.stream(
-                    "POST", destination.url, content=push.body, headers=list(push.headers)
+                    "POST", destination.url, content=_content(push), headers=_headers(push)
                 ) as response:
                     status = response.status_code
                 error = None if 200 <= status < 300 else f"HTTP {status}"
@@ -353,6 +353,30 @@ class PushDispatcher:
             self.on_result(result)
         except Exception:
             log.exception("on_result callback failed for a push to %s", result.url)
+
+
+def _chunked(push: _Push) -> bool:
+    """The push asks to go without a Content-Length ("Transfer-Encoding: chunked": a firmware that
+    streams its body, see the emulator's defect.forward-no-content-length)."""
+    return any(k.lower() == "transfer-encoding" and v.lower() == "chunked" for k, v in push.headers)
+
+
+def _content(push: _Push) -> bytes | AsyncIterator[bytes]:
+    """The body: bytes (httpx sends its Content-Length) or, chunked, a stream of one chunk."""
+    if not _chunked(push):
+        return push.body
+
+    async def stream() -> AsyncIterator[bytes]:
+        yield push.body
+
+    return stream()
+
+
+def _headers(push: _Push) -> list[tuple[str, str]]:
+    """The headers to send; httpx writes Transfer-Encoding itself for a streamed body."""
+    if not _chunked(push):
+        return list(push.headers)
+    return [(k, v) for k, v in push.headers if k.lower() != "transfer-encoding"]
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
