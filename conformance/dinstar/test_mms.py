@@ -1,6 +1,8 @@
-"""MMS (dinstar-uc-1.2 §21-§24): attachment upload, send_mms and its status. MMS go only to the
-user's numbers, through the user's own SIM port; the port's MMS settings (mms_configuration, which
-no API reads back) are never overwritten: only a port the gateway lacks is configured (404)."""
+"""MMS (dinstar-uc-1.2 §21-§24): MMS settings, attachment upload, send_mms and its status. MMS go only
+to the user's numbers, through the user's own SIM port, whose MMS settings (mms_configuration, which
+no API reads back) are never overwritten: a port the gateway lacks is configured (404), and with
+--allow-destructive the spare port (its MMS settings then hold the suite's: set them again in the
+web UI)."""
 
 from __future__ import annotations
 
@@ -58,6 +60,22 @@ def test_mms_configuration_of_a_missing_port_answers_404(check, dinstar, port_ta
     check.expect(
         answered(resp, 404),
         f"mms_configuration port {port} (the gateway has {len(port_table)}): {describe(resp)}",
+    )
+
+
+@pytest.mark.requirement("DS-MMS-CONFIG-SCHEMA")
+def test_mms_configuration_of_a_port_is_accepted(check, dinstar, spare_port):
+    """§21.2: "port Integer; configuration Object: APN, username, password, MMSC, MMS_proxy, MMS_port"
+    (the table; the §21.4 example's "status" is not required: E-DS-MMS-CONFIG-STATUS); §21.3 "200:
+    Request has been accepted", error_code and sn. Writes the spare port's MMS settings, which no API
+    reads back to restore."""
+    resp = dinstar.mms_configuration(spare_port, CONFIG)
+    check.schema("dinstar/mms_configuration.response", resp)
+    check.expect(answered(resp, 200), f"mms_configuration of port {spare_port}: {describe(resp)}")
+    check.attach(
+        "not restored",
+        f"port {spare_port}'s MMS settings now hold the suite's (APN {CONFIG['APN']}, MMSC "
+        f"{CONFIG['MMSC']}): no API reads them back; set them again in the web UI if that port sends MMS",
     )
 
 

@@ -1,16 +1,22 @@
 """get_port_info and set_port_info (dinstar-uc-1.2 §10, §11, §18): every info_type and its values,
 the port filter, the actions and their parameters, and call forwarding.
 
-The actions that change a port (slot, reset, power, imei, number) run only with --allow-destructive,
-on a spare port (not the SMS exchange's, not the user's SIMs), and undo what they change; call
-forwarding is set only on the user's own SIM port, to the user's own number, and cancelled after."""
+The actions that change a port (slot, reset, power, imei, number, lock, unlock, block) run only with
+--allow-destructive, on a spare port (not the SMS exchange's, not the user's SIMs), and undo what they
+change; call forwarding is set only on the user's own SIM port, to the user's own number, and
+cancelled after. lock/unlock need the spare SIM's PIN: ``SMSGW_SIM_PIN`` (sent once per action, never
+recorded: a wrong PIN counts toward the PUK), or on this project's emulator the PIN the suite gives
+that SIM through its control API."""
 
 from __future__ import annotations
 
+import os
 import re
+from typing import Any
 
 import pytest
 
+from dinstar.conftest import emulator_control
 from dinstar.dinstar_support import (
     INFO_TYPES,
     REMAIN_TYPES,
@@ -48,6 +54,11 @@ EXAMPLE_KEYS = {
     "remain_daily_connect": "remain_daily_connected",
 }
 DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+#: the PIN the suite gives the spare SIM of this project's emulator (a real SIM's: SMSGW_SIM_PIN)
+EMULATOR_PIN = "2580"
+#: other spellings of documented actions (E-DS-SETPORT-ACTION-CASE), each harmless should a gateway
+#: take it: the module is on already, the SIM is not blocked, a check only reads the forwards
+MISSPELLED_ACTIONS = (("Power", "on"), ("POWER", "on"), ("Unblock", None), ("checkcallforward", None))
 
 
 def _info(dinstar, port: int, *types: str) -> dict:
@@ -190,6 +201,44 @@ def test_sim_identities_are_reported(check, port_table):
         )
 
 
+@pytest.mark.requirement("DS-PORTINFO-NO-SIM-CONSISTENT")
+def test_port_without_sim_answers_empty_imsi_and_iccid(  # noqa: PLR0917 - fixtures by name
+    check, request, dinstar, port_table, conformance, restore, timers
+):
+    """§10.4: {"port":1, ..., "imsi":"", "iccid":"", ..., "reg":"NO_SIM"}: a port without SIM reports
+    no SIM identity. Reads the ports the gateway reports NO_SIM; when it has none and the target is
+    this project's emulator, the spare port's SIM is taken out (control API) and put back after."""
+    empty = [e["port"] for e in port_table if e.get("reg") == "NO_SIM" and isinstance(e.get("port"), int)]
+    if not empty:
+        try:
+            port = request.getfixturevalue("spare_port")
+        except pytest.skip.Exception:
+            port = None
+        sim = _info(dinstar, port, "imsi", "iccid", "number") if port is not None else {}
+        if port is not None and emulator_control(conformance, "sim", {"port": port, "present": False}):
+            restore.push(
+                f"SIM back into port {port}", lambda: _reinsert(conformance, dinstar, port, sim, timers)
+            )
+            empty = [port]
+    if not empty:
+        check.skip("every port has a SIM: take one out to check what a port without SIM answers")
+    resp = dinstar.get_port_info(["imsi", "iccid", "reg"], port=empty)
+    info = {e.get("port"): e for e in entries(resp, "info")}
+    for port in empty:
+        e = info.get(port, {})
+        check.expect(
+            e.get("reg") != "NO_SIM" or (e.get("imsi") == "" and e.get("iccid") == ""),
+            f"port {port} reg NO_SIM with imsi {e.get('imsi')!r}, iccid {e.get('iccid')!r}",
+        )
+        check.expect(e.get("reg") == "NO_SIM", f"port {port} without SIM: {describe(resp)}")
+
+
+def _reinsert(conformance, dinstar, port: int, sim: dict[str, Any], timers) -> None:
+    body = {k: sim[k] for k in ("imsi", "iccid", "number") if isinstance(sim.get(k), str)}
+    emulator_control(conformance, "sim", {"port": port, "present": True, **body})
+    _wait_reg(dinstar, port, timers, lambda r: r == "REGISTER_OK")
+
+
 @pytest.mark.requirement("DS-PORTINFO-REMAIN-LIMITS")
 def test_remaining_limits_are_decimal_strings(check, dinstar):
     """§10.2/§10.3: remain_credit, remain_monthly_credit, remain_daily_credit, remain_daily_calltime,
@@ -227,6 +276,25 @@ def test_unknown_action_is_refused(check, dinstar):
         f"action=selfdestruct: {describe(resp)}",
         requirement="DS-SETPORT-UNKNOWN-ACTION-400",
     )
+
+
+@pytest.mark.requirement("DS-SETPORT-ACTION-NAMES")
+def test_actions_are_the_documented_names_spelled_so(check, dinstar, port_table, sending_port):
+    """§11.2: "Action could be slot, reset or power ... imei ... number ... lock ... unlock ... block
+    ... unblock ... CallForward ... CheckCallForward"; the capitalised "Slot:", "Reset:", "Power:"
+    begin description lines (E-DS-SETPORT-ACTION-CASE: the names are spelled exactly so). power=on
+    of a module that is on is accepted; the same names spelled otherwise are refused like any unknown
+    action (400)."""
+    on = [e["port"] for e in port_table if isinstance(e.get("port"), int) and e.get("reg") != "POWER_OFF"]
+    port = next((p for p in reversed(on) if p != sending_port), on[0] if on else 0)
+    resp = dinstar.set_port_info(port, "power", "on")
+    check.expect(answered(resp, 200), f"port {port} action=power param=on: {describe(resp)}")
+    for action, param in MISSPELLED_ACTIONS:
+        resp = dinstar.set_port_info(port, action, param)
+        check.expect(
+            answered(resp, 400),
+            f"port {port} action={action}{f' param={param}' if param else ''}: {describe(resp)}",
+        )
 
 
 @pytest.mark.requirement(
@@ -341,6 +409,80 @@ def test_sim_number_is_set(check, dinstar, spare_port, restore):
     check.expect(answered(resp, 200), f"action=number: {describe(resp)}")
     got = _info(dinstar, spare_port, "number").get("number")
     check.expect(got == new, f"after action=number param={new} get_port_info says {got!r}")
+
+
+def _sim_pin(conformance, port: int) -> str | None:
+    """The spare SIM's PIN: SMSGW_SIM_PIN, else the one the suite gives the emulator's SIM."""
+    pin = os.environ.get("SMSGW_SIM_PIN", "").strip()
+    if pin:
+        return pin
+    return EMULATOR_PIN if emulator_control(conformance, "sim", {"port": port, "pin": EMULATOR_PIN}) else None
+
+
+@pytest.mark.requirement("DS-SETPORT-LOCK", "DS-SETPORT-UNLOCK")
+def test_sim_lock_and_unlock_with_its_pin(  # noqa: PLR0917 - fixtures by name
+    check, dinstar, conformance, spare_port, restore, timers
+):
+    """§11.2: "lock: to lock SIM card, param should be PIN of the SIM; unlock: to unlock SIM card,
+    param should be PIN of the SIM": both answered 200, and after unlock the SIM registers again. The
+    requests carrying the PIN are made by a client whose exchanges are not recorded (a summary without
+    the PIN is attached); unlock is also the undo."""
+    pin = _sim_pin(conformance, spare_port)
+    if pin is None:
+        check.skip(
+            f"no PIN for the SIM in port {spare_port}: export SMSGW_SIM_PIN (it is sent once per action)"
+        )
+    from smsgw.client.dinstar import DinstarClient
+
+    quiet = DinstarClient(
+        conformance.target, conformance.username, conformance.password.reveal(), timeout=conformance.timeout
+    )
+    restore.push("close the PIN client", quiet.close)
+    restore.push(f"unlock port {spare_port}", lambda: quiet.set_port_info(spare_port, "unlock", pin))
+    lock = quiet.set_port_info(spare_port, "lock", pin)
+    locked_reg = _info(dinstar, spare_port, "reg").get("reg")
+    unlock = quiet.set_port_info(spare_port, "unlock", pin) if answered(lock, 200) else None
+    reg = _wait_reg(dinstar, spare_port, timers, lambda r: r == "REGISTER_OK") if unlock else None
+    check.attach(
+        "set_port_info lock/unlock (PIN not shown)",
+        f"port {spare_port}: lock -> {describe(lock)}; then reg {locked_reg!r}; "
+        f"unlock -> {describe(unlock) if unlock else 'not sent'}; then reg {reg!r}",
+    )
+    check.schema("dinstar/set_port_info.response", lock, requirement="DS-SETPORT-LOCK")
+    check.expect(
+        answered(lock, 200),
+        f"action=lock with the SIM's PIN: {describe(lock)}",
+        requirement="DS-SETPORT-LOCK",
+    )
+    if unlock is None:
+        check.fail("not unlocked: the lock was refused", requirement="DS-SETPORT-UNLOCK")
+        return
+    check.expect(
+        answered(unlock, 200),
+        f"action=unlock with the SIM's PIN: {describe(unlock)}",
+        requirement="DS-SETPORT-UNLOCK",
+    )
+    check.expect(
+        reg == "REGISTER_OK",
+        f"after lock and unlock port {spare_port} reg {reg!r} (after lock: {locked_reg!r})",
+        requirement="DS-SETPORT-UNLOCK",
+    )
+
+
+@pytest.mark.requirement("DS-SETPORT-BLOCK")
+def test_sim_block_takes_it_out_of_service_and_unblock_back(check, dinstar, spare_port, restore, timers):
+    """§11.2: "block: block SIM; unblock: unblock SIM": a blocked SIM is out of service (the port is no
+    longer REGISTER_OK); unblocked, it registers again. unblock is also the undo."""
+    restore.push(f"unblock port {spare_port}", lambda: dinstar.set_port_info(spare_port, "unblock"))
+    block = dinstar.set_port_info(spare_port, "block")
+    check.schema("dinstar/set_port_info.response", block)
+    check.expect(answered(block, 200), f"action=block: {describe(block)}")
+    reg = _wait_reg(dinstar, spare_port, timers, lambda r: r is not None and r != "REGISTER_OK")
+    check.expect(reg not in (None, "REGISTER_OK"), f"after action=block port {spare_port} stays {reg!r}")
+    unblock = dinstar.set_port_info(spare_port, "unblock")
+    check.expect(answered(unblock, 200), f"action=unblock: {describe(unblock)}")
+    reg = _wait_reg(dinstar, spare_port, timers, lambda r: r == "REGISTER_OK")
+    check.expect(reg == "REGISTER_OK", f"after action=unblock port {spare_port} reg {reg!r}")
 
 
 # -- call forwarding (§18) -------------------------------------------------------------------------

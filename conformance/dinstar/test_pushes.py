@@ -1,12 +1,14 @@
 """Push events (dinstar-uc-1.2 §17): JSON POSTs {sn, <event>} of received SMS, sending results,
-delivery statuses, USSD replies, SIM register changes and answered calls, graded against the event
-schemas. The device pushes to the receiver (``--receiver``/``--receiver-listen``): on a real gateway
-its push URL is configuration (set it to ``--callback-url``), on the emulator the suite sets it."""
+delivery statuses, USSD replies, SIM register changes, answered calls, the gateway's power state and
+exception events, graded against the event schemas. The device pushes to the receiver
+(``--receiver``/``--receiver-listen``): on a real gateway its push URL is configuration (set it to
+``--callback-url``), on the emulator the suite sets it."""
 
 from __future__ import annotations
 
 import pytest
 
+from dinstar.conftest import emulator_control
 from dinstar.dinstar_support import entries, poll_interval, wait_until
 
 EVENTS = ("sms", "sms_result", "sms_deliver_status", "ussd", "register", "cdr", "device", "exception_info")
@@ -220,3 +222,52 @@ def test_answered_calls_are_pushed(check, pushes, call_history, timers):
         f"unanswered calls were pushed: {unanswered[:2]}",
         requirement="DS-PUSH-CDR-ANSWERED-ONLY",
     )
+
+
+def _device_pushes(pushes, dinstar, timers) -> list:
+    """Every device push the receiver got in this run (a gateway pushes one when it starts or stops:
+    the emulator as it starts, a real gateway when it is restarted while the receiver listens)."""
+    dinstar.query_sms_in_queue()  # the gateway is on now
+    return _wait(pushes, "device", 0, timers)
+
+
+@pytest.mark.requirement("DS-PUSH-DEVICE-SCHEMA")
+def test_device_pushes_match_the_message_format(check, dinstar, pushes, timers):
+    """§17 Device: {"sn": ..., "device": {"port_number": 32, "IP": "172.18.55.142", "MAC":
+    "F8-A0-3D-48-E5-19", "status": "power_off"}} (one object, not an array)."""
+    found = _device_pushes(pushes, dinstar, timers)
+    if not found:
+        check.skip("no device push reached the receiver: the gateway pushes one only when it starts or stops")
+    _grade(check, found, "device", "DS-PUSH-DEVICE-SCHEMA")
+
+
+@pytest.mark.requirement("DS-PUSH-DEVICE-POWER-ON")
+def test_a_started_gateway_has_pushed_power_on(check, dinstar, pushes, timers):
+    """§17 Device: {"device": {..., "status": "power_on"}}. The gateway answers the API, so it has
+    started: after its last device push that says power_off (if any), one says power_on."""
+    found = _device_pushes(pushes, dinstar, timers)
+    if not found:
+        check.skip("no device push reached the receiver: the gateway pushes one only when it starts or stops")
+    states = [e.get("status") for e in _events(found, "device")]
+    last_off = max((i for i, s in enumerate(states) if s != "power_on"), default=-1)
+    check.expect(
+        "power_on" in states[last_off + 1 :],
+        f"device pushes say {states}: no power_on after the gateway came up",
+    )
+
+
+@pytest.mark.requirement("DS-PUSH-EXCEPTION-SCHEMA")
+def test_exception_events_are_pushed_as_one_object(check, pushes, conformance, port_table, timers):
+    """§17 Abnormal: {"sn": ..., "exception_info": {"port": 0, "type": "call_fail", "action":
+    "reset"}} ("Exception Event Handling should be enabled"). No API causes an exception: a real
+    gateway's pushes of the run are graded; this project's emulator is asked for one (control API)."""
+    port = next((e["port"] for e in port_table if isinstance(e.get("port"), int)), 0)
+    mark = pushes.mark()
+    caused = emulator_control(conformance, "exception", {"port": port, "type": "call_fail", "action": "none"})
+    found = _wait(pushes, "exception_info", mark if caused else 0, timers)
+    if not found and not caused:
+        check.skip(
+            "the gateway pushed no exception event during the run (none can be caused through the API)"
+        )
+    check.expect(bool(found), f"no exception_info push for the call failure on port {port}")
+    _grade(check, found, "exception_info", "DS-PUSH-EXCEPTION-SCHEMA")
