@@ -289,3 +289,18 @@ def test_benchmark_dev_status_grades_over_http_equal_the_registry_grades(tmp_pat
             assert stored.body == body
     assert "E-EJ-DEVSTATUS-MAXSLOT-KEY" in registry.grade("ejoin/dev-status.push", example).errata
     assert any("$.status[3].imei" in e for e in registry.grade("ejoin/dev-status.push", broken).errors)
+
+
+@pytest.mark.parametrize("event", ["ussd", "register", "cdr"])
+def test_dinstar_push_with_the_examples_stray_bracket_is_refused_with_400(
+    rx: RunningReceiver, event: str
+) -> None:
+    """DS-RECEIVER-REJECTS-BROKEN-JSON: dinstar-uc-1.2 §17's USSD, register and CDR examples end with
+    "}]}]" (E-DS-PUSH-UNBALANCED-BRACKETS): not JSON, so the SMS server answers 400 and keeps it as FAIL."""
+    response = post(rx, orjson.dumps(DINSTAR_EVENTS[event]) + b"]")
+    assert response.status_code == 400
+    assert "malformed JSON" in response.json()["reason"]
+    stored = rx.messages()[-1]
+    assert (stored.status, stored.verdict) == (400, Verdict.FAIL)
+    balanced = post(rx, orjson.dumps(DINSTAR_EVENTS[event]))
+    assert balanced.status_code == 200  # DS-RECEIVER-ACCEPTS-PUSH: the same event, balanced
