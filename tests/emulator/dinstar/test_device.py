@@ -83,8 +83,21 @@ def test_no_push_url_means_no_pushes(make_device: Callable[..., DinstarDevice], 
     assert [e["text"] for e in events(run(device, clock, 1), "sms")] == ["again"]
 
 
+def test_the_start_up_device_event_waits_for_the_push_url(
+    make_device: Callable[..., DinstarDevice], clock: VirtualClock
+) -> None:
+    device = make_device(status_url=None)
+    control.sms(device, {"port": 0, "text": "lost"})
+    assert run(device, clock, 2) == []
+    control.config(device, {"push_url": PUSH_URL})
+    pushes = run(device, clock, 1)
+    assert [d["status"] for d in events(pushes, "device")] == ["power_on"]
+    assert events(pushes, "sms") == []
+    assert events(run(device, clock, 1), "device") == []
+
+
 def test_control_functions_validate_their_input(device: DinstarDevice) -> None:
-    for bad in ({"port": 8}, {"port": "0"}, {"port": 0, "slot": 4}):
+    for bad in ({"port": 8}, {"port": "0"}, {"port": 0, "slot": 4}, {"port": 0, "pin": "12"}):
         with pytest.raises(ControlError):
             control.sim(device, bad)
     with pytest.raises(ControlError):

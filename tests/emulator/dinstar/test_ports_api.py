@@ -80,12 +80,32 @@ def test_imei_number_lock_block(device: DinstarDevice, clock: VirtualClock) -> N
     assert info(device, 0, "reg")["reg"] == "REGISTER_OK"
 
 
+def test_lock_and_unlock_take_the_pin_the_sim_was_given(device: DinstarDevice, clock: VirtualClock) -> None:
+    control.sim(device, {"port": 3, "pin": "2580"})
+    assert set_port(device, "port=3&action=lock&param=1234") == 500
+    assert info(device, 3, "reg")["reg"] == "REGISTER_OK"
+    assert set_port(device, "port=3&action=lock&param=2580") == 200
+    assert info(device, 3, "reg")["reg"] == "PIN_REQUIRE"
+    assert set_port(device, "port=3&action=unlock&param=2580") == 200
+    run(device, clock, 1)
+    assert info(device, 3, "reg")["reg"] == "REGISTER_OK"
+
+
+def test_a_port_without_sim_answers_no_sim_identity(device: DinstarDevice) -> None:
+    assert info(device, 4, "imsi,iccid")["imsi"] != ""
+    control.sim(device, {"port": 4, "present": False})
+    entry = info(device, 4, "imsi,iccid,reg")
+    assert (entry["imsi"], entry["iccid"], entry["reg"]) == ("", "", "NO_SIM")
+
+
 @pytest.mark.parametrize(
     "query",
     [
         "action=reset",
         "port=0",
         "port=0&action=Reset",
+        "port=0&action=POWER&param=on",
+        "port=0&action=checkcallforward",
         "port=40&action=reset",
         "port=0&action=slot",
         "port=0&action=slot&param=4",
