@@ -569,6 +569,81 @@ def test_inserted_and_slot_active_describe_the_slot(check, answers):
     )
 
 
+#: st codes of router-2.2 §3.1.4 and proxy-gateway §3.4 (no 4, 10, 13-16).
+ROUTER_ST_CODES = frozenset({0, 1, 2, 3, 5, 6, 7, 8, 9, 11, 12})
+
+
+def _emulator_sim(conformance: Any, body: dict[str, Any]) -> bool:
+    """POST /_emu/sim to this project's emulator (a slot emptied or filled); False on a real device,
+    which has no such API: an empty slot is a physical fact the suite cannot cause."""
+    import httpx
+
+    try:
+        resp = httpx.post(f"{conformance.target}/_emu/sim", json=body, timeout=conformance.timeout)
+    except httpx.HTTPError:
+        return False
+    return resp.status_code == 200
+
+
+def _empty_slots(every: list[dict[str, Any]], cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Slots all_slots=1 lists that hold no card: inserted 0, or left out by all_sims=1."""
+    with_card = {str(e.get("port")) for e in cards}
+    return [e for e in every if e.get("inserted") == 0 or (cards and str(e.get("port")) not in with_card)]
+
+
+@pytest.mark.requirement("EJ-STATUS-PORT-ST-NO-SIM-0")
+def test_an_empty_slot_reports_st_0(check, ejoin, conformance, answers, restore):
+    """gateway-2.4 §4.1.4: "st | string | Port status code + detail 0: No SIM card ..."; "inserted |
+    int | A card is inserted into a slot.1:yes; 0:no".
+
+    The slots goip_get_status all_slots=1 lists with inserted 0, or that all_sims=1 ("Get All Sim
+    Cards Status") leaves out, hold no card: each must report st 0.  A device without an empty
+    slot is SKIPPED; this project's emulator (with --allow-destructive) has a card taken out of a
+    slot that is not any port's current one, and put back at the end."""
+    every = _entries(answers.every)
+    empty = _empty_slots(every, _entries(ejoin.get_status(all_sims=1).data))
+    if not empty and conformance.allow_destructive:
+        spare = [e for e in every if str(e.get("active")) == "0" and e.get("imsi") and e.get("iccid")]
+        oprs = {str(e["opr"])[:5]: e["opr"] for e in answers.entries if isinstance(e.get("opr"), str)}
+        spare = [e for e in spare if str(e["imsi"])[:5] in oprs]
+        where = re.match(r"^(\d+)\.(\d+)$", str(spare[-1].get("port"))) if spare else None
+        if where and _emulator_sim(
+            conformance, {"port": int(where[1]), "slot": int(where[2]), "present": False}
+        ):
+            card = spare[-1]
+            sim = {"imsi": card["imsi"], "iccid": card["iccid"], "number": card.get("sn") or "",
+                   "operator": oprs[str(card["imsi"])[:5]]}  # fmt: skip
+            restore.push(
+                f"put the card back into slot {card['port']}",
+                lambda: _emulator_sim(
+                    conformance, {"port": int(where[1]), "slot": int(where[2]), "present": True, **sim}
+                ),
+            )
+            every = _entries(ejoin.get_status(all_slots=1).data)
+            empty = [e for e in every if str(e.get("port")) == card["port"]]
+    if not empty:
+        check.skip("no slot of the device is empty (st 0 is read only from an empty slot)")
+    check.attach_json("empty slots", empty)
+    wrong = {str(e.get("port")): e.get("st", e.get("status")) for e in empty if _st_code(e) != 0}
+    check.expect(not wrong, f"empty slots report st {dict(list(wrong.items())[:8])} (want 0 No SIM card)")
+
+
+@pytest.mark.requirement("EJ-STATUS-PORT-ST-ROUTER-SUBSET")
+def test_router_st_codes_are_the_router_table(check, answers):
+    """router-2.2 §3.1.4 (and proxy-gateway §3.4): "st: 0: No SIM card 1: Exist idle SIM card 2:
+    Registering 3: Registered 5: no balance or alarm 6: Register failed 7: SIM card locked by device
+    8: SIM card locked by operator 9: Recognize SIM card error 11: Card Detected 12: User locked".
+
+    Every st of goip_get_status, with and without all_slots=1, is a code of that table."""
+    _grade(
+        check,
+        "EJ-STATUS-PORT-ST-ROUTER-SUBSET",
+        answers.entries,
+        lambda e: None if _st_code(e) in ROUTER_ST_CODES else f"st {e.get('st', e.get('status'))!r}",
+        "st codes (the router table: 0-3, 5-9, 11, 12)",
+    )
+
+
 @pytest.mark.requirement("EJ-STATUS-ALL-SIMS-DEFAULT-OFF")
 def test_without_all_sims_only_current_cards_are_listed(check, answers):
     """gateway-2.4 §4.1.2: "all_sims | Get all the card status | 0 | N": without it, the current card

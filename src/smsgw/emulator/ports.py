@@ -57,6 +57,12 @@ Q_BAL_NUMBER = quirk(
 D_PORT_NAME_NO_SLOT = defect("defect.port-name-no-slot", "port names are the bare port number, no slot (3)")
 D_ST_MISSING = defect("defect.port-st-missing", "port status entries lack st")
 D_USER_LOCK_ST_10 = defect("defect.user-lock-st-10", 'a user-locked card reports "10 User locked", not 12')
+D_EMPTY_SLOT_ST_1 = defect(
+    "defect.empty-slot-st-1", 'an empty slot reports "1 Exist idel SIM card", not "0 No SIM card"'
+)
+D_REGISTERED_ST_15 = defect(
+    "defect.registered-st-15", 'a registered card reports "15 Access Mobile Network", not "3 Registered"'
+)
 D_BAL_MISSING = defect("defect.bal-missing", "port status entries lack bal")
 D_OPR_EMPTY = defect("defect.opr-empty", "opr is empty although the card is registered")
 D_OPR_NAME_ONLY = defect("defect.opr-name-only", "opr is the operator name without its MCC-MNC id")
@@ -484,16 +490,22 @@ class PortBank:
             "sim": f"sp{slot.pool[0]}" if slot.pool else "",
             "seq": 1 if switches.on(D_PORT_SEQ_CONSTANT) else p.seq,
         }
+        code = slot.code
+        if switches:
+            if code == NO_SIM and switches.on(D_EMPTY_SLOT_ST_1):
+                code = IDLE
+            elif code == REGISTERED and switches.on(D_REGISTERED_ST_15):
+                code = ACCESS_NETWORK
         if switches.on(D_ST_MISSING):
             pass
         elif switches.on(D_USER_LOCK_ST_10) and slot.code == USER_LOCKED:
             entry["st"] = "10 User locked"
         elif switches.on(Q_STATUS_KEY):
-            entry["status"] = status_text(slot.code)
+            entry["status"] = status_text(code)
         elif switches.on(Q_ST_INT):
-            entry["st"] = slot.code
+            entry["st"] = code
         else:
-            entry["st"] = status_text(slot.code)
+            entry["st"] = status_text(code)
         entry.update(
             {
                 "imei": slot.imei,

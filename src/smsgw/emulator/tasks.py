@@ -145,6 +145,25 @@ D_SR_UNSENT_MISSING = defect("defect.sr-unsent-missing", "status-report entries 
 D_SR_TID_INTERNAL = defect(
     "defect.sr-tid-internal", "status-report tid is the device's own task number, not the tid of the task"
 )
+D_NO_FROM_EVERY_PORT = defect(
+    "defect.no-from-every-port",
+    "a task without from is sent from every registered port to every recipient (to_all's default 1)",
+)
+D_FROM_FIRST_PORT_ONLY = defect(
+    "defect.from-first-port-only", "a task naming several ports in from is sent from the first of them only"
+)
+D_PORTS_FIRST_RECIPIENT = defect(
+    "defect.ports-first-recipient-only",
+    "a task naming several ports and several recipients is sent to its first recipient only",
+)
+D_TO_ALL_IGNORED = defect(
+    "defect.to-all-ignored", "to_all=1 is ignored: without from, one port per recipient"
+)
+D_INTVL_IGNORED = defect("defect.intvl-ignored", "intvl is ignored: the SMS of a task leave back to back")
+D_QUEUE_FULL_STATUS_7 = defect(
+    "defect.queue-full-status-7",
+    'a task beyond a full queue is answered "7 Server Error", not "16 Too Many Task"',
+)
 
 
 @dataclass(slots=True)
@@ -439,7 +458,7 @@ class TaskBoard:
         if not ports:
             return tid, STATUS_TEXT[5]
         if len(self.tasks) >= self.max_tasks:
-            return tid, STATUS_TEXT[16]
+            return tid, STATUS_TEXT[7 if self.switches.on(D_QUEUE_FULL_STATUS_7) else 16]
         task = Task(tid, to if len(numbers) == 1 and to == numbers[0] else ",".join(numbers), sms, now)
         task.src_ip = self.src_ip
         if len(spec) > 3:
@@ -449,6 +468,7 @@ class TaskBoard:
             task.sdr_on = task.sdr_on or sw.on(D_SDR_DEFAULT_ON)
             task.sr_cnt = 10 if sw.on(D_TASK_SR_CNT_IGNORED) else task.sr_cnt
             task.chs = "utf8" if sw.on(D_CHS_BASE64_IGNORED) else task.chs
+            task.intvl = 0.0 if sw.on(D_INTVL_IGNORED) else task.intvl
             if sw.on(D_UTF8_AS_LATIN1) and task.chs == "utf8":
                 task.sms = task.sms.encode().decode("latin-1")
         to_all = spec.get("to_all")
@@ -551,6 +571,12 @@ class TaskBoard:
         per recipient (the simple-v2 §1.3.1.3 note 3 reading)."""
         jobs: list[Job] = []
         every = to_all is not None and _int(to_all, 0) == 1
+        if self.switches.enabled:
+            sw = self.switches
+            every = (every and not sw.on(D_TO_ALL_IGNORED)) or (not chosen and sw.on(D_NO_FROM_EVERY_PORT))
+            if chosen and len(ports) > 1:
+                ports = ports[:1] if sw.on(D_FROM_FIRST_PORT_ONLY) else ports
+                numbers = numbers[:1] if sw.on(D_PORTS_FIRST_RECIPIENT) else numbers
         if not chosen and every:
             jobs.extend(Job(task, i, number, port, now) for i, number in enumerate(numbers) for port in ports)
         elif not chosen:
