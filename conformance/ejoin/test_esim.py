@@ -306,3 +306,66 @@ def test_esim_write_and_delete_are_asynchronous(check, ejoin, esims, restore, ti
         f"an operation error (status 3) explains nothing in reason: {reason!r}",
         requirement="EJ-ESIM-ERROR-REASON",
     )
+
+
+def _empty_ports(esims: Any) -> list[tuple[int, list[int]]]:
+    """(port, its slots) of eUICCs the device reads whose every slot is empty and idle."""
+    empty = _empty_slots(esims)
+    found = []
+    for item in _items(esims.data):
+        port, profiles = item.get("port"), [p for p in item.get("profiles") or [] if isinstance(p, dict)]
+        slots = [s for p, s in empty if p == port]
+        if profiles and len(slots) == len(profiles) and isinstance(port, int):
+            found.append((port, slots))
+    return found
+
+
+def _submitted(resp: Any, port: int, slot: int | None = None) -> list[Any]:
+    """Statuses of the answer's result items for ``port`` (and ``slot``) when the device took the
+    request (HTTP 200, code 0/200): an empty list for a refused request."""
+    data = resp.data if isinstance(resp.data, dict) else {}
+    if resp.status != 200 or data.get("code") not in (0, 200):
+        return []
+    return [
+        r.get("status")
+        for r in _items(data)
+        if r.get("port") == port and (slot is None or r.get("slot") == slot)
+    ]
+
+
+@pytest.mark.requirement("EJ-ESIM-WRITE-BODY", "EJ-ESIM-DELETE-BODY")
+def test_esim_items_without_a_required_field_are_not_submitted(check, ejoin, esims):
+    """gateway-2.4 §12.2.3: "The data of an HTTP POST request is a JSON array, where each data item
+    is a structure of the following fields: port int Y; slot int Y; ac string Activation code Y;
+    cc string Confirmation code Y"; §12.3.3: "port int Y; slot int Y".
+
+    A write item without its activation code and a delete item without its slot are not submitted
+    (result status 2 or 3, or the request refused); the documented delete item of an empty slot is
+    read (a result for it, status 1 or 3). The items go to eUICCs whose every slot is empty, so even
+    a device that takes a bad item has no profile to lose."""
+    ports = _empty_ports(esims)
+    if len(ports) < 2:
+        check.skip("needs two eUICC ports whose every slot is empty (a bad item must find nothing to delete)")
+    (delete_port, delete_slots), (write_port, write_slots) = ports[-2], ports[-1]
+    resp = ejoin.write_esims([{"port": write_port, "slot": write_slots[0], "cc": ""}])
+    statuses = _submitted(resp, write_port)
+    check.expect(
+        1 not in statuses,
+        f"a write item without ac (port {write_port}) was submitted: statuses {statuses!r}",
+        requirement="EJ-ESIM-WRITE-BODY",
+    )
+    resp = ejoin.delete_esims([{"port": delete_port}])
+    statuses = _submitted(resp, delete_port)
+    check.expect(
+        1 not in statuses,
+        f"a delete item without slot (port {delete_port}, every slot empty) was submitted: {statuses!r}",
+        requirement="EJ-ESIM-DELETE-BODY",
+    )
+    resp = ejoin.delete_esims([{"port": delete_port, "slot": delete_slots[0]}])
+    statuses = _submitted(resp, delete_port, delete_slots[0])
+    check.expect(
+        len(statuses) == 1 and statuses[0] in (1, 3),
+        f"the documented delete item (port {delete_port} slot {delete_slots[0]}, empty) was answered "
+        f"HTTP {resp.status} with statuses {statuses!r}: {resp.text[:200]}",
+        requirement="EJ-ESIM-DELETE-BODY",
+    )

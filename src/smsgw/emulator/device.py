@@ -1404,6 +1404,7 @@ class Device:
             "sms_url": _redacted(self.sms_url),
             "mms_url": _redacted(self.mms_url),
             "mms_enable": self.mms_inbox.enabled,
+            "mms_received": self.mms_inbox.received,
             "sr_cnt": self.sr_cnt,
             "sr_prd": self.sr_prd,
             "sms_cnt": self.sms_cnt,

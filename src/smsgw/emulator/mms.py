@@ -175,6 +175,8 @@ class MmsInbox:
     def __init__(self, enabled: bool = True, keep: int = 100) -> None:
         self.enabled = enabled
         self.arrived: deque[Mms] = deque()
+        #: MMS received since the device started, pushed or not
+        self.received = 0
         #: the last ``keep`` MMS received, pushed or not
         self.messages: deque[Mms] = deque(maxlen=keep)
 
@@ -187,6 +189,7 @@ class MmsInbox:
         arrived = self.arrived
         while arrived and arrived[0].at <= now:
             mms = arrived.popleft()
+            self.received += 1
             self.messages.append(mms)
             enabled = self.enabled or switches.on(D_MMS_PUSH_WHEN_DISABLED)
             if url and enabled and not switches.on(D_MMS_NOT_PUSHED):
