@@ -2,17 +2,26 @@
 §4.4), sent to the status notification URL for every SMS the device sends.
 
 The module sets the status URL to the push receiver (goip_get_status url=...), sends one task to two
-of the user's numbers, and grades the two sent-sms pushes; reporting stops (period=0) at the end.
+of the user's numbers and, from another port at the same time, one SMS of several non-ASCII lines
+(which a device may report with charset BASE64), and grades the sent-sms pushes; reporting stops
+(period=0) at the end.
+
+The other reporting-control switches of §3 (call, SMS and traffic control data) are set on the
+device's web page: the check of them runs only against this project's emulator, whose control API
+(``/_emu/config``) sets them, and is SKIPPED on a real device.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from ejoin_support import SMS_TEXT, json_media_type, port_number, status_code, wait_until
 from sms_exchange import same_number, utc_window
@@ -24,6 +33,10 @@ PORT_SLOT = re.compile(r"^[1-9][0-9]{0,2}\.[0-9]{2}$")
 LETTER_PORT = re.compile(r"^[1-9][0-9]{0,2}[A-Z]$")
 
 
+#: more than 57 bytes of UTF-8 over two lines: base64 of it is longer than one MIME line (76)
+MULTILINE = "\u00fcber die Stra\u00dfe\n\u4f60\u597d, \u4e16\u754c \u2014 {tid}\nsmsgw-suite"
+
+
 @dataclass
 class SentFeed:
     task: dict[str, Any]
@@ -31,10 +44,12 @@ class SentFeed:
     started: float
     statuses: list[Any] = field(default_factory=list)
     pushes: list[Any] = field(default_factory=list)
+    #: the multi-line non-ASCII SMS, sent from another port beside the task
+    lines: dict[str, Any] = field(default_factory=dict)
 
-    def of_task(self) -> list[Any]:
+    def of_task(self, task: dict[str, Any] | None = None) -> list[Any]:
         """The pushes naming the task (sms_tid, or the table's sms_time), whatever their type says."""
-        tid = self.task["tid"]
+        tid = (task or self.task)["tid"]
         return [
             p
             for p in self.pushes
@@ -43,9 +58,21 @@ class SentFeed:
         ]
 
 
+def _other_port(device_status: dict[str, Any], phone_numbers: tuple[str, ...], port: int) -> int:
+    """Another registered port whose SIM is not a recipient (``port`` itself when there is none)."""
+    for entry in device_status.get("status") or []:
+        if not isinstance(entry, dict):
+            continue
+        st = str(entry.get("st", entry.get("status", ""))).split(" ", maxsplit=1)[0]
+        other = port_number(entry.get("port"))
+        if st == "3" and entry.get("sn") not in phone_numbers and other not in (None, port):
+            return other  # type: ignore[return-value]
+    return port
+
+
 @pytest.fixture(scope="module")
 def sent_feed(  # noqa: PLR0917 - pytest passes fixtures by name
-    conformance, ejoin, receiver, timers, new_tid, sending_port, phone_numbers
+    conformance, ejoin, receiver, timers, new_tid, sending_port, phone_numbers, device_status
 ) -> Iterator[SentFeed]:
     if not conformance.allow_destructive:
         pytest.skip("sets the status notification URL: --allow-destructive")
@@ -53,16 +80,23 @@ def sent_feed(  # noqa: PLR0917 - pytest passes fixtures by name
     tid = new_tid()
     task = {"tid": tid, "to": ",".join(numbers), "sms": f"{SMS_TEXT} {tid}", "from": str(sending_port)}
     feed = SentFeed(task, sending_port, time.time())
+    other = new_tid()
+    feed.lines = {
+        "tid": other,
+        "to": numbers[0],
+        "sms": MULTILINE.format(tid=other),
+        "from": str(_other_port(device_status, phone_numbers, sending_port)),
+    }
     mark = receiver.mark()
     ejoin.get_status(url=receiver.push_url(DEVICE))
     try:
-        data = ejoin.post_sms([task]).data
+        data = ejoin.post_sms([task, feed.lines]).data
         feed.statuses = [s.get("status") for s in (data or {}).get("status") or [] if isinstance(s, dict)]
         if feed.statuses and status_code(feed.statuses[0]) == 0:
 
             def collect() -> bool:
                 feed.pushes = receiver.messages(device=DEVICE, after=mark)
-                return len(feed.of_task()) >= 2
+                return len(feed.of_task()) >= 2 and len(feed.of_task(feed.lines)) >= 1
 
             wait_until(collect, timers.wait(timers.send_timeout * 2), max(0.05, min(1.0, timers.scale)))
         yield feed
@@ -240,3 +274,103 @@ def test_sent_sms_describes_the_sms(check, sent_feed, timers):
                 f"data {data.get('data')!r}; the SMS was {feed.task['sms']!r}",
                 requirement="EJ-SENT-DATA",
             )
+
+
+@pytest.mark.requirement("EJ-SENT-DATA-BASE64")
+def test_sent_sms_base64_data_is_the_text_without_line_breaks(check, sent_feed):
+    """simple-v2 §4.4: "charset | String | SMS unicode UTF-8 BASE64 | UTF-8 | N | BASE64: Base64
+    encodes the Unicode source and removes the newline", "data | String | SMS content".
+
+    The module's multi-line non-ASCII SMS: when its sent-sms says BASE64, data must be the base64
+    of the text in one line (no MIME line breaks); a UTF-8 report does not exercise BASE64 (INFO).
+    """
+    feed = sent_feed
+    _sent(check, feed)
+    if len(feed.statuses) < 2 or status_code(feed.statuses[1]) != 0:
+        check.skip(f"the device did not take the multi-line task: {feed.statuses!r}")
+    pushes = feed.of_task(feed.lines)
+    if not pushes:
+        check.fail(f"no sent-sms push for the multi-line SMS (tid {feed.lines['tid']})")
+        return
+    data = pushes[0].parsed
+    check.attach_push("sent-sms of the multi-line SMS", pushes[0].body)
+    charset, content = data.get("charset", "UTF-8"), data.get("data")
+    if charset != "BASE64":
+        check.info(f"the device reported the multi-line SMS with charset {charset!r}: BASE64 not exercised")
+        return
+    text = feed.lines["sms"]
+    try:
+        decoded = base64.b64decode(str(content), validate=True).decode()
+    except (binascii.Error, ValueError) as exc:
+        decoded = f"<not base64 in one line: {exc}>"
+    check.expect(
+        isinstance(content, str) and "\n" not in content and "\r" not in content and decoded == text,
+        f"BASE64 data {content!r} decodes to {decoded!r}; the SMS was {text!r}",
+    )
+
+
+#: usage-counter keys of simple-v2 §4.1 by the reporting switch that controls them (§4: "Call control
+#: data ... SMS control data ... Traffic control data")
+USAGE_KEYS = {"call": ("mcn_", "mtn_"), "sms": ("smsctl_",), "traffic": ("dataflow_",)}
+
+
+def _emulator_config(conformance: Any, body: dict[str, Any]) -> dict[str, Any] | None:
+    """POST to this project's emulator's ``/_emu/config`` (web-page settings): its state, None on a
+    real device."""
+    try:
+        with httpx.Client(timeout=conformance.timeout, verify=False) as client:  # noqa: S501 - loopback emulator
+            resp = client.post(f"{conformance.target}/_emu/config", json=body)
+        data = resp.json() if resp.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _usage_keys(ejoin: Any) -> set[str]:
+    """The usage-counter keys of the ports goip_get_status reports (the dev-status message, §4.2)."""
+    data = ejoin.get_status().data
+    entries = data.get("status") if isinstance(data, dict) else None
+    keys = {k for e in entries or [] if isinstance(e, dict) for k in e}
+    return {k for k in keys if k.startswith(tuple(p for ps in USAGE_KEYS.values() for p in ps))}
+
+
+@pytest.mark.requirement("EJ-STATUS-USAGE-REPORTING-SWITCHES")
+def test_usage_counters_are_reported_only_with_their_report_switch_on(check, conformance, ejoin, restore):
+    """simple-v2 §4: "4. Call control data: need enable call control data report(default enable),
+    also need enable related function ... 5. SMS control data: need enable SMS control data report,
+    and enable SMS control function; Traffic control data: need enable traffic control data report".
+
+    With the SMS and traffic control data reports off (call control data on, its default), the
+    port entries must carry no smsctl_* or dataflow_* counters.  The switches are on the device's
+    web page: only this project's emulator lets the suite change them (SKIPPED on a real device).
+    """
+    if not conformance.allow_destructive:
+        check.skip("changes the reporting-control switches: --allow-destructive")
+    state = _emulator_config(conformance, {})
+    if state is None or "usage_reports" not in state:
+        check.skip(
+            "the usage-data reports are switched on the device's web page (simple-v2 §3), which the "
+            "suite cannot change; only this project's emulator exposes them"
+        )
+    old = dict(state["usage_reports"])
+    restore.push(
+        "usage-data report switches back", lambda: _emulator_config(conformance, {"usage_reports": old})
+    )
+    _emulator_config(conformance, {"usage_reports": {"call": True, "sms": True, "traffic": True}})
+    every = _usage_keys(ejoin)
+    _emulator_config(conformance, {"usage_reports": {"call": True, "sms": False, "traffic": False}})
+    some = _usage_keys(ejoin)
+    check.attach_json(
+        "usage keys: every report on / SMS and traffic off", {"on": sorted(every), "off": sorted(some)}
+    )
+    if not every:
+        check.unimplemented("the device reports no usage counters with every report switch on")
+    switched_off = sorted(k for k in some if k.startswith(USAGE_KEYS["sms"] + USAGE_KEYS["traffic"]))
+    check.expect(
+        not switched_off, f"with the SMS and traffic control data reports off the ports report {switched_off}"
+    )
+    call_keys = {k for k in every if k.startswith(USAGE_KEYS["call"])}
+    check.expect(
+        call_keys <= some,
+        f"the call control data report stayed on but {sorted(call_keys - some)} disappeared",
+    )

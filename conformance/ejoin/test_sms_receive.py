@@ -4,6 +4,11 @@ The checks read the run's one SMS exchange (``sms_exchange.py``): when the user'
 of the device itself, the exchange's SMS come back to it and are pushed to the request's
 ``sms_url`` as recv-sms (``sms_cnt`` 2: the new mechanism); the task sent with ``dr=1`` also
 brings a delivery report.  Without such a number the checks are SKIPPED.
+
+The simple-v2 Receive SMS report switch (§3 "Reporting Control", §4) and remote SIM-pool cards
+are device configuration, not API: against this project's emulator the checks set them through its
+control API (``/_emu/``); on a real device they are SKIPPED, or read a pool card the user's numbers
+name.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
-from ejoin_support import json_media_type, port_number
+from ejoin_support import SMS_TEXT, json_media_type, poll_interval, port_number, status_code, wait_until
 from sms_exchange import b64, same_number, utc_window
 
 RECV_PUSH = "ejoin/recv-sms.push"
@@ -265,3 +271,165 @@ def test_recv_sms_url_carries_version_1_1(check, sms_exchange):
     for push in exchange.received[:4]:
         version = parse_qs(push.query or "").get("version")
         check.expect(version == ["1.1"], f"recv-sms URL query {push.query!r}")
+
+
+def emulator_control(conformance: Any, path: str, body: dict[str, Any] | None = None) -> Any:
+    """GET (``body`` None) or POST to the control API of this project's emulator (``/_emu/...``):
+    its JSON answer, None on a real device.  Only for what a device sets on its web pages."""
+    url = f"{conformance.target}/_emu/{path}"
+    try:
+        with httpx.Client(timeout=conformance.timeout, verify=False) as client:  # noqa: S501 - loopback emulator
+            resp = client.get(url) if body is None else client.post(url, json=body)
+    except httpx.HTTPError:
+        return None
+    if resp.status_code != 200:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+def _point_sms_url(ejoin: Any, restore: Any, url: str, **settings: Any) -> bool:
+    """Point sms_url at ``url`` (with ``settings``); sms_url is written back at teardown."""
+    before = ejoin.get_params("sms_url").data
+    old = before.get("sms_url") if isinstance(before, dict) and before.get("code") == 0 else None
+    if old is not None:
+        restore.push("write sms_url back", lambda: ejoin.set_params([("sms_url", str(old))]))
+    data = ejoin.post_sms([], sms_url=url, **settings).data
+    return isinstance(data, dict) and data.get("code", 200) in (0, 200)
+
+
+@pytest.mark.requirement("EJ-RECV-REPORT-SWITCH", "EJ-STATUS-REPORT-CONTROL-SWITCHES")
+def test_received_sms_are_not_pushed_while_their_report_is_disabled(  # noqa: PLR0917
+    check, conformance, ejoin, receiver, timers, restore, sending_port
+):
+    """simple-v2 §4: "Status notification content is controlled by reporting control switch and
+    related function switch. ... 2. SMS receive: need enable received sms report."; §3 "Reporting
+    Control ... Receive SMS: Disabled".
+
+    With the Receive SMS report disabled, an SMS the device receives must not be pushed; enabled
+    again, the next one is.  The switch is on the device's web page: only this project's emulator
+    lets the suite change it (SKIPPED on a real device).
+    """
+    if not conformance.allow_destructive:
+        check.skip("changes the Receive SMS report switch and sms_url: --allow-destructive")
+    state = emulator_control(conformance, "state")
+    if not isinstance(state, dict) or "recv_sms_report" not in state:
+        check.skip(
+            "the Receive SMS report is switched on the device's web page (simple-v2 §3), which the "
+            "suite cannot change; only this project's emulator exposes it"
+        )
+    device = "recv-switch"
+    restore.push(
+        "enable the Receive SMS report",
+        lambda: emulator_control(conformance, "config", {"recv_sms_report": True}),
+    )
+    if not _point_sms_url(ejoin, restore, receiver.push_url(device), sms_cnt=1):
+        check.fail("the device refused a send-sms request that only sets sms_url and sms_cnt")
+        return
+    mark = receiver.mark()
+
+    def stored() -> int:
+        now = emulator_control(conformance, "state") or {}
+        return int(now.get("inbox", 0)) + int(now.get("inbox_dropped", 0))
+
+    quiet, loud = f"{SMS_TEXT} report disabled", f"{SMS_TEXT} report enabled"
+    emulator_control(conformance, "config", {"recv_sms_report": False})
+    before = stored()
+    emulator_control(conformance, "sms", {"port": sending_port, "from": "10010", "text": quiet})
+    interval = poll_interval(timers)
+    wait_until(lambda: stored() > before, timers.wait(5), interval)
+    emulator_control(conformance, "config", {"recv_sms_report": True})
+    emulator_control(conformance, "sms", {"port": sending_port, "from": "10010", "text": loud})
+
+    def bodies() -> list[bytes]:
+        return [m.body for m in receiver.messages(device=device, after=mark)]
+
+    wait_until(
+        lambda: any(loud.encode() in b or b64(loud).encode() in b for b in bodies()), timers.wait(5), interval
+    )
+    got = bodies()
+    check.attach("pushes to the sms_url", "\n---\n".join(b.decode("utf-8", "replace") for b in got)[:4000])
+    check.expect(
+        any(loud.encode() in b or b64(loud).encode() in b for b in got),
+        "the SMS received after the Receive SMS report was enabled again was not pushed",
+    )
+    check.expect(
+        not any(quiet.encode() in b or b64(quiet).encode() in b for b in got),
+        "the SMS received while the Receive SMS report was disabled was pushed",
+    )
+
+
+@pytest.mark.requirement("EJ-RECV-SIM-POOL-PORT")
+def test_recv_sms_of_a_sim_pool_card_names_port_simpool_slot(  # noqa: PLR0917
+    check, conformance, ejoin, receiver, timers, restore, device_status, phone_numbers, new_tid, sending_port
+):
+    """simple-v2 §4.3: "[1]: receive port and slot: values are related to the sim_src field ...
+    When sim_src is remote card, value is "port.simpool.slot", example "1.sp128.016"".
+
+    An SMS to a remote SIM-pool card: a ``--phone-number`` that dev-status shows on a pool card,
+    or, on this project's emulator, a card the suite moves into a pool.  Its recv-sms must say
+    sim_src 1 and name the port ``port.spNNN.slot``.
+    """
+    if not conformance.allow_destructive:
+        check.skip("sets sms_url and sends an SMS: --allow-destructive")
+    pool_name = re.compile(r"^([1-9][0-9]{0,2})\.sp[0-9]{1,3}\.[0-9]{3}$")
+    pooled = [
+        e for e in device_status.get("status") or []
+        if isinstance(e, dict) and pool_name.match(str(e.get("port"))) and e.get("sn") in phone_numbers
+    ]  # fmt: skip
+    device = "recv-pool"
+    text = f"{SMS_TEXT} {new_tid()} pool"
+    if pooled:  # a real pool card of the user's: send it an SMS
+        port = port_number(pooled[0]["port"])
+        if not _point_sms_url(ejoin, restore, receiver.push_url(device), sms_cnt=2, sms_prd=1):
+            check.fail("the device refused a send-sms request that only sets sms_url and the cache")
+            return
+        restore.push(
+            "sms_cnt/sms_prd back to the defaults", lambda: ejoin.post_sms([], sms_cnt=1, sms_prd=30)
+        )
+        mark = receiver.mark()
+        task = {"tid": new_tid(), "to": pooled[0]["sn"], "sms": text, "from": str(sending_port)}
+        data = ejoin.post_sms([task]).data or {}
+        statuses = [x.get("status") for x in data.get("status") or [] if isinstance(x, dict)]
+        if not statuses or status_code(statuses[0]) != 0:
+            check.skip(f"the device did not take the task to the pool card: {statuses!r}")
+        wait = timers.wait(timers.send_timeout)
+    else:
+        spare = [p for sn, p in _sim_numbers(device_status).items() if p and sn not in phone_numbers]
+        port = max((p for p in spare if p != sending_port), default=None)
+        answer = emulator_control(conformance, "sim", {"port": port, "pool": [128, 16]}) if port else None
+        if answer is None:
+            check.skip("no --phone-number is on a remote SIM-pool card (dev-status port like 1.sp128.016)")
+        restore.push(
+            "take the card out of the pool",
+            lambda: emulator_control(conformance, "sim", {"port": port, "pool": None}),
+        )
+        if not _point_sms_url(ejoin, restore, receiver.push_url(device), sms_cnt=2, sms_prd=1):
+            check.fail("the device refused a send-sms request that only sets sms_url and the cache")
+            return
+        restore.push(
+            "sms_cnt/sms_prd back to the defaults", lambda: ejoin.post_sms([], sms_cnt=1, sms_prd=30)
+        )
+        mark = receiver.mark()
+        emulator_control(conformance, "sms", {"port": port, "from": "10010", "text": text})
+        wait = timers.wait(5)
+
+    def found() -> list[Any]:
+        pushes = receiver.messages(device=device, after=mark)
+        return [p for p in pushes if b64(text).encode() in p.body or text.encode() in p.body]
+
+    pushes = wait_until(found, wait, poll_interval(timers)) or []
+    if not pushes:
+        check.fail(f"the SMS to the pool card of port {port} was not pushed")
+        return
+    check.attach_push("recv-sms of the pool card", pushes[0].body)
+    data = pushes[0].parsed if isinstance(pushes[0].parsed, dict) else {}
+    items = [t for t in data.get("sms") or [] if isinstance(t, list) and len(t) >= 6 and t[5] == b64(text)]
+    name = items[0][1] if items else None
+    match = pool_name.match(str(name))
+    check.expect(
+        data.get("sim_src") == 1 and match is not None and int(match.group(1)) == port,
+        f"sim_src {data.get('sim_src')!r}, port {name!r} for an SMS to the SIM-pool card of port {port}",
+    )

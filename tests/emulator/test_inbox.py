@@ -116,7 +116,9 @@ def test_inbox_keeps_the_newest_inbox_limit_sms_and_counts_the_dropped(
 ) -> None:
     device = make_device()
     for n in range(INBOX_LIMIT + 5):
-        device.inbox.add(Received(False, "1.01", clock.now(), "10010", "8613800000001", f"sms {n}"), clock.now())
+        device.inbox.add(
+            Received(False, "1.01", clock.now(), "10010", "8613800000001", f"sms {n}"), clock.now()
+        )
     assert len(device.inbox.messages) == INBOX_LIMIT
     assert device.inbox.dropped == 5
     assert device.state()["inbox_dropped"] == 5
@@ -178,3 +180,19 @@ def test_forward_defect_marks_the_push_chunked(
     device.deliver(2, 1, "10010", "8613800000001", "hi", clock.now())
     (push,) = run(device, clock, 2)
     assert CHUNKED in push.headers
+
+
+def test_pool_port_defect_names_a_pool_card_like_a_local_slot(
+    make_device: Callable[..., Device], clock: VirtualClock
+) -> None:
+    device = make_device(
+        sms_url="http://127.0.0.1:9/a", sms_cnt=2, sms_prd=1.0, switches=("defect.recv-sms-pool-port-local",)
+    )
+    device.bank.slot(1, 1).pool = (128, 16)
+    device.deliver(1, 1, "10010", "8613800000001", "pool", clock.now())
+    pushes = []
+    for _ in range(3):  # not run(): the defect's push does not match the recv-sms schema
+        clock.advance(1)
+        pushes += [p for p in device.advance() if p.kind == "recv-sms"]
+    assert pushes[0].payload["sim_src"] == 1
+    assert pushes[0].payload["sms"][0][1] == "1.01"

@@ -151,6 +151,9 @@ D_SENT_PORT_BARE = defect("defect.sent-sms-port-bare", 'sent-sms port is the bar
 D_SENT_CHARSET = defect("defect.sent-sms-charset-lowercase", 'sent-sms charset is "utf8", not "UTF-8"')
 D_SENT_DATA_B64 = defect("defect.sent-sms-data-base64", "sent-sms data is base64 although charset says UTF-8")
 D_SENT_SMC_NULL = defect("defect.sent-sms-smc-null", "sent-sms smc is null, not a string")
+D_SENT_B64_LINES = defect(
+    "defect.sent-sms-base64-line-breaks", "sent-sms BASE64 data keeps MIME line breaks (every 76 characters)"
+)
 D_GET_SEND_REFUSED = defect("defect.get-send-refused", "goip_post_sms by GET (the previous API) is refused")
 D_SR_CNT_STRING_IGNORED = defect("defect.sr-cnt-string-ignored", 'a send-sms sr_cnt string ("1") is ignored')
 D_TIDS_FILTER_IGNORED = defect("defect.get-tasks-tids-ignored", 'goip_get_tasks ignores a {"tids"} body')
@@ -1186,6 +1189,7 @@ class Device:
         rpts = self.tasks.take_cache(now, self.sr_cnt, self.sr_prd)
         if rpts and self.sr_url:
             pushes.append(self._status_report(rpts))
+        sms_url = self.sms_url if self.recv_sms_report or self.switches.on(D_RECV_SWITCH_IGNORED) else None
         if self.mms_inbox.arrived:
             pushes.extend(self.mms_inbox.take_pushes(now, self.mms_url, self.switches))
         pushes.extend(self.inbox.take_pushes(now, sms_url, self.sms_cnt, self.sms_prd, self.switches))
@@ -1197,10 +1201,10 @@ class Device:
             for slot in changed:
                 if self.switches.on(D_PORT_STATUS_FIRST_ONLY):
                     if slot.port in self._pushed_ports:
-        sms_url = self.sms_url if self.recv_sms_report or self.switches.on(D_RECV_SWITCH_IGNORED) else None
                         continue
                     self._pushed_ports.add(slot.port)
                 entry = self.bank.entry(slot, self.switches, counters=self.profile.usage_counters)
+                entry = self._usage(entry)
                 pushes.append(self._status_push("port-status", {"type": "port-status", **entry}))
         if (
             self.status_url
@@ -1212,7 +1216,6 @@ class Device:
             self.next_dev_status = now + self.period
         pushes.extend(self._sent_pushes)
         self._sent_pushes.clear()
-                entry = self._usage(entry)
         self.security.advance(now)
         if self._esim is not None:  # a bank never used has no operation to move
             self._esim.advance(now)
@@ -1223,6 +1226,14 @@ class Device:
             for push in pushes:
                 self.history.append({"kind": push.kind, "url": redact_url(push.url), "payload": push.payload})
         return pushes
+
+    def _usage(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Leave out the usage counters whose report switch is off (simple-v2 §4: "Call control data:
+        need enable call control data report", "SMS control data ...", "Traffic control data ...")."""
+        if all(self.usage_reports.values()) or self.switches.on(D_USAGE_SWITCHES_IGNORED):
+            return entry
+        off = tuple(p for group, on in self.usage_reports.items() if not on for p in USAGE_GROUPS[group])
+        return {k: v for k, v in entry.items() if not k.startswith(off)}
 
     def _status_push(self, kind: str, payload: dict[str, Any]) -> Push:
         push = Push.json(kind, self.status_url or "", payload)
@@ -1235,14 +1246,6 @@ class Device:
         return min(self.tasks.next_due(), self.next_dev_status)
 
     def _status_report(self, rpts: list[dict[str, Any]]) -> Push:
-    def _usage(self, entry: dict[str, Any]) -> dict[str, Any]:
-        """Leave out the usage counters whose report switch is off (simple-v2 §4: "Call control data:
-        need enable call control data report", "SMS control data ...", "Traffic control data ...")."""
-        if all(self.usage_reports.values()) or self.switches.on(D_USAGE_SWITCHES_IGNORED):
-            return entry
-        off = tuple(p for group, on in self.usage_reports.items() if not on for p in USAGE_GROUPS[group])
-        return {k: v for k, v in entry.items() if not k.startswith(off)}
-
         n = len(rpts) + (1 if self.switches.on(D_RPT_NUM_WRONG) else 0)
         payload = {
             "type": "status_report" if self.switches.on(D_SR_TYPE_WRONG) else "status-report",
@@ -1306,8 +1309,7 @@ class Device:
                     "dur": int(self.tasks.send_time * 1000),
                     ("recver" if sample else "receiver"): job.number,
                     "smc": "",
-                    "charset": "UTF-8",
-                    "data": job.task.text(),
+                    **self._sent_data(job.task.text()),
                 }
             )
             if self.switches:
@@ -1317,6 +1319,15 @@ class Device:
                 if self.switches.on(D_SENT_TEXT_PLAIN):
                     push = replace(push, content_type="text/plain")
                 self._sent_pushes.append(push)
+
+    def _sent_data(self, text: str) -> dict[str, str]:
+        """sent-sms ``charset`` and ``data``: a text with line breaks goes as BASE64 (simple-v2 §4.4:
+        "BASE64: Base64 encodes the Unicode source and removes the newline"), any other as UTF-8."""
+        if "\n" not in text and "\r" not in text:
+            return {"charset": "UTF-8", "data": text}
+        if self.switches.on(D_SENT_B64_LINES):
+            return {"charset": "BASE64", "data": base64.encodebytes(text.encode()).decode()}
+        return {"charset": "BASE64", "data": base64.b64encode(text.encode()).decode()}
 
     def _sent_defects(self, payload: dict[str, Any]) -> dict[str, Any]:
         on = self.switches.on
@@ -1411,6 +1422,9 @@ class Device:
             "sms_prd": self.sms_prd,
             "ssrc": self.inbox.ssrc,
             "inbox": len(self.inbox.messages),
+            "inbox_dropped": self.inbox.dropped,
+            "recv_sms_report": self.recv_sms_report,
+            "usage_reports": dict(self.usage_reports),
             "requests": self.requests,
             "pushes": self.pushes_total,
             "switches": self.switches.active(),
@@ -1420,11 +1434,14 @@ class Device:
         }
 
 
+#: usage-counter groups of simple-v2 §4.1 and the key prefixes each reporting switch controls
+USAGE_GROUPS: dict[str, tuple[str, ...]] = {
+    "call": ("mcn_", "mtn_"),
+    "sms": ("smsctl_",),
+    "traffic": ("dataflow_",),
+}
 _REPORT_SETTINGS_KEYS = frozenset(("sr_url", "sr_cnt", "sr_prd", "sms_url", "sms_cnt", "sms_prd"))
 
-            "inbox_dropped": self.inbox.dropped,
-            "recv_sms_report": self.recv_sms_report,
-            "usage_reports": dict(self.usage_reports),
 
 def _make_router(device: Device) -> RouterConfig | None:
     """Router/proxy-gateway configuration (redial, public IP, proxies, IP lists), if the profile has it."""
@@ -1434,12 +1451,6 @@ def _make_router(device: Device) -> RouterConfig | None:
     return RouterConfig(SimplePorts(ips), quirks=device.switches.active())
 
 
-#: usage-counter groups of simple-v2 §4.1 and the key prefixes each reporting switch controls
-USAGE_GROUPS: dict[str, tuple[str, ...]] = {
-    "call": ("mcn_", "mtn_"),
-    "sms": ("smsctl_",),
-    "traffic": ("dataflow_",),
-}
 def _redacted(url: str | None) -> str | None:
     return redact_url(url) if url else url
 

@@ -48,6 +48,9 @@ D_GET_SMS_DELETES = defect("defect.get-sms-deletes", "goip_get_sms deletes what 
 D_SMS_NUM_LIMIT_IGNORED = defect("defect.sms-num-limit-ignored", "goip_get_sms ignores sms_num")
 D_PUSH_NO_VERSION = defect("defect.push-version-missing", "status-report and recv-sms URLs lack version=1.1")
 D_RECV_SIM_SRC_1 = defect("defect.recv-sms-sim-src-1", "recv-sms says sim_src 1 (remote) for local cards")
+D_RECV_POOL_PORT_LOCAL = defect(
+    "defect.recv-sms-pool-port-local", 'recv-sms names a SIM-pool card "1.01" (port.slot), not "1.sp128.016"'
+)
 # the legacy octet-stream forward (simple-v2 §2)
 D_FWD_NO_QUERY = defect("defect.forward-query-missing", "the SMS forward URL lacks port, sender and receiver")
 D_FWD_GBK = defect("defect.forward-gbk", "the SMS forward text is GBK-encoded although no charset was set")
@@ -103,6 +106,8 @@ class Received:
         if not switches:
             return [1 if self.report else 0, self.port, ts, self.sender, self.recipient, content]
         port = self.port.split(".", 1)[0] if switches.on(D_RECV_PORT_BARE) else self.port
+        if self.pool and switches.on(D_RECV_POOL_PORT_LOCAL):
+            port = f"{port.split('.', 1)[0]}.01"
         sender, recipient = self.sender, self.recipient
         if switches.on(D_RECV_SWAPPED):
             sender, recipient = recipient, sender
