@@ -188,6 +188,10 @@ D_TASK_STATUS_TYPE = defect(
 D_TASK_RESULTS_MISSING = defect(
     "defect.task-results-missing", "pause/resume/remove answers lack the results array"
 )
+D_DENIED_TASK_OP_APPLIED = defect(
+    "defect.denied-task-op-applied",
+    'pause/resume/remove with a wrong password answer "1 Invalid User" per tid but act on the tids',
+)
 D_STATUS_PUSH_GBK = defect(
     "defect.status-push-charset-gbk", "dev-status and port-status pushes declare charset=gbk, not utf-8"
 )
@@ -925,6 +929,13 @@ class Device:
                 return error
         if not ok:
             tids = body.get("tids") if isinstance(body, dict) else None
+            if isinstance(tids, list) and self.switches.on(D_DENIED_TASK_OP_APPLIED):
+                if op_name == "goip_pause_sms":
+                    self.tasks.pause(tids)
+                elif op_name == "goip_resume_sms":
+                    self.tasks.resume(tids)
+                else:
+                    self.tasks.remove(tids, self.clock.now())
             extra = (
                 {"results": [{"tid": _tid_of({"tid": t}), "status": STATUS_TEXT[1]} for t in tids]}
                 if isinstance(tids, list)

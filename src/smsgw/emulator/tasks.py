@@ -145,6 +145,33 @@ D_SR_UNSENT_MISSING = defect("defect.sr-unsent-missing", "status-report entries 
 D_SR_TID_INTERNAL = defect(
     "defect.sr-tid-internal", "status-report tid is the device's own task number, not the tid of the task"
 )
+D_TASK_SR_PRD_IGNORED = defect(
+    "defect.task-sr-prd-ignored",
+    "the per-task sr_prd is ignored: a task is reported per sr_cnt results or when done",
+)
+D_TASK_SR_PRD_0_EVERY_SECOND = defect(
+    "defect.task-sr-prd-0-every-second",
+    "a per-task sr_prd of 0 reports the task every second instead of never",
+)
+D_TASK_SR_PRD_DEFAULT_30 = defect(
+    "defect.task-sr-prd-default-30",
+    "a task without sr_prd is reported every 30 s (the device-level default), not 60",
+)
+D_TASK_SR_CNT_BELOW_1_KEPT = defect(
+    "defect.task-sr-cnt-below-1-kept", "a per-task sr_cnt below 1 is used as given: every result is reported"
+)
+D_SR_CACHE_PERIOD_IGNORED = defect(
+    "defect.sr-cache-period-ignored",
+    "cached reports are pushed only when sr_cnt of them are cached: sr_prd never flushes",
+)
+D_TIMEOUT_NOT_REPORTED = defect(
+    "defect.timeout-not-reported",
+    "an SMS that times out in the queue is dropped: counted neither sent nor failed",
+)
+D_FDR_DEFAULT_OFF = defect(
+    "defect.fdr-default-off", "fdr failure details are reported only for tasks that set fdr=1"
+)
+D_FDR_NO_CARRIER = defect("defect.fdr-no-carrier-reason", "fdr records lack the carrier reason [5]")
 D_NO_FROM_EVERY_PORT = defect(
     "defect.no-from-every-port",
     "a task without from is sent from every registered port to every recipient (to_all's default 1)",
@@ -467,6 +494,7 @@ class TaskBoard:
             sw = self.switches
             task.sdr_on = task.sdr_on or sw.on(D_SDR_DEFAULT_ON)
             task.sr_cnt = 10 if sw.on(D_TASK_SR_CNT_IGNORED) else task.sr_cnt
+            self._report_defects(task, spec)
             task.chs = "utf8" if sw.on(D_CHS_BASE64_IGNORED) else task.chs
             task.intvl = 0.0 if sw.on(D_INTVL_IGNORED) else task.intvl
             if sw.on(D_UTF8_AS_LATIN1) and task.chs == "utf8":
@@ -507,6 +535,20 @@ class TaskBoard:
         task.sr_prd = float(max(0, _int(spec.get("sr_prd", 60), 60)))
         sr_cnt = _int(spec.get("sr_cnt", 10), 10)
         task.sr_cnt = sr_cnt if sr_cnt >= 1 else 10
+
+    def _report_defects(self, task: Task, spec: dict[str, Any]) -> None:
+        """The per-task report settings of a faulty device (only while a switch is on)."""
+        sw = self.switches
+        if sw.on(D_TASK_SR_PRD_DEFAULT_30) and "sr_prd" not in spec:
+            task.sr_prd = 30.0
+        if sw.on(D_TASK_SR_PRD_0_EVERY_SECOND) and task.sr_prd == 0:
+            task.sr_prd = 1.0
+        if sw.on(D_TASK_SR_PRD_IGNORED):
+            task.sr_prd = 0.0
+        if sw.on(D_TASK_SR_CNT_BELOW_1_KEPT):
+            task.sr_cnt = min(task.sr_cnt, max(0, _int(spec.get("sr_cnt", 10), 10)))
+        if sw.on(D_FDR_DEFAULT_OFF):
+            task.fdr_on = _int(spec.get("fdr", 0), 0) == 1
 
     def _parse_from(self, spec: str) -> list[int]:
         ports: list[int] = []
@@ -740,6 +782,11 @@ class TaskBoard:
             if not registered:
                 if now - job.enqueued >= task.tmo:
                     fail_at = job.enqueued + task.tmo
+                    if self.switches.on(D_TIMEOUT_NOT_REPORTED):
+                        task.total -= 1
+                        if task.done >= task.total:
+                            self._final(task, fail_at)
+                        continue
                     result = SendResult(False, "", "6 Timeout")
                     self._record(job, self.bank.port(port).active, fail_at, result)
                     continue
@@ -776,6 +823,8 @@ class TaskBoard:
             task.failed += 1
             if task.fdr_on:
                 record = [index, job.number, name, ts, result.progress, result.carrier]
+                if self.switches.on(D_FDR_NO_CARRIER):
+                    record.pop()
                 if task.fdr is None:
                     task.fdr = []
                 task.fdr.append(record)
@@ -849,6 +898,8 @@ class TaskBoard:
         if not self.cache:
             return []
         age_due = self.cache_since is not None and now - self.cache_since >= max_age
+        if age_due and self.switches.on(D_SR_CACHE_PERIOD_IGNORED):
+            age_due = False
         if force or len(self.cache) >= max_count or age_due:
             out, self.cache, self.cache_since = self.cache, [], None
             return out
