@@ -234,7 +234,7 @@ def mms_reception(  # noqa: PLR0917 - pytest passes fixtures by name
         )
     url = receiver.push_url(DEVICE_KEY)
     state = emulator(conformance, {"mms_url": url, "mms_enable": False})
-    emulated = state is not None and "mms_received" in state
+    emulated = state is not None and "mms_inbox" in state
     interval = poll_interval(timers)
     wait = timers.wait(timers.send_timeout * 2)
 
@@ -272,13 +272,13 @@ def mms_reception(  # noqa: PLR0917 - pytest passes fixtures by name
             tid = reception.disabled["tid"]
             sent.append(tid)
             if reception.statuses.get(tid) == 0:
-                # the emulator's MMS inbox counts what arrived: the push is enabled again only once
-                # this MMS is in (a real device's inbox is seen on its web page only)
-                before = state["mms_received"] if state is not None else 0
+                # the push is enabled again only once this MMS is in the emulator's MMS inbox (a
+                # real device's inbox is seen on its web page only)
+                title = reception.disabled["smstitle"]
 
                 def arrived() -> bool:
-                    now = emulator(conformance)
-                    return now is not None and now.get("mms_received", 0) > before
+                    now = emulator(conformance) or {}
+                    return any(m.get("subject") == title for m in now.get("mms_inbox") or [])
 
                 wait_until(arrived, wait, interval)
             emulator(conformance, {"mms_enable": True})

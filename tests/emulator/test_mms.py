@@ -117,9 +117,10 @@ def test_no_mms_is_pushed_while_mms_push_is_disabled(
     device, _, recipient = pair
     status, state = control.config(device, {"mms_enable": False})
     assert (status, state["mms_enable"]) == (200, False)
-    post(device, tid=4, to=recipient, smstype=1, attachments="")
+    post(device, tid=4, to=recipient, smstype=1, smstitle="off", attachments="")
     assert not mms_pushes(run(device, clock, 30))
-    assert len(device.mms_inbox.messages) == 1, "the MMS was received, only not pushed"
+    inbox = control.state(device, {})[1]
+    assert (inbox["mms_received"], inbox["mms_inbox"][-1]["subject"]) == (1, "off"), "received, not pushed"
     control.config(device, {"mms_enable": True})
     assert not mms_pushes(run(device, clock, 30)), "an MMS received while disabled is not pushed later"
     post(device, tid=5, to=recipient, smstype=1, sms="again", attachments="")

@@ -1427,6 +1427,7 @@ class Device:
             "mms_url": _redacted(self.mms_url),
             "mms_enable": self.mms_inbox.enabled,
             "mms_received": self.mms_inbox.received,
+            "mms_inbox": self.mms_inbox.recent(),
             "sr_cnt": self.sr_cnt,
             "sr_prd": self.sr_prd,
             "sms_cnt": self.sms_cnt,

@@ -22,6 +22,7 @@ import binascii
 from collections import deque
 from dataclasses import dataclass
 from email.utils import formatdate
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from smsgw.emulator.faults import Switches, defect
@@ -182,6 +183,11 @@ class MmsInbox:
 
     def deliver(self, mms: Mms) -> None:
         self.arrived.append(mms)
+
+    def recent(self, count: int = 10) -> list[dict[str, Any]]:
+        """The last ``count`` MMS received (sender, recipient, subject, time), oldest first."""
+        kept = list(self.messages)[-count:]
+        return [{"from": m.sender, "to": m.recipient, "subject": m.subject, "at": m.at} for m in kept]
 
     def take_pushes(self, now: float, url: str | None, switches: Switches) -> list[Push]:
         """The pushes of the MMS that arrived up to ``now`` (none without a URL or while disabled)."""
