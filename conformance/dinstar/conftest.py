@@ -151,6 +151,19 @@ def emulator_control(conformance: Any, path: str, body: dict[str, Any]) -> bool:
     return resp.status_code == 200
 
 
+def is_emulator(conformance: Any) -> bool:
+    """The target is this project's emulator (its control API answers ``GET /_emu/state``)."""
+    try:
+        resp = httpx.get(
+            f"{conformance.target}/_emu/state",
+            timeout=conformance.timeout,
+            verify=False,  # noqa: S501 - the emulator's own loopback certificate
+        )
+    except httpx.HTTPError:
+        return False
+    return resp.status_code == 200
+
+
 @pytest.fixture(scope="session")
 def call_history(
     request: pytest.FixtureRequest, conformance: Any, dinstar: DinstarClient, port_table: list[dict[str, Any]]
