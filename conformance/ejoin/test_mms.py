@@ -2,8 +2,7 @@
 
 Every MMS goes to a number the user gave (``--phone-number``); tasks a device should refuse carry
 the same recipients, so a device that takes one wrongly sends only to the user. Tasks still queued
-at the end are removed. The MMS receiving push (§11) is configured on the device's web page, not
-through the API, so the suite has no check of it.
+at the end are removed. The MMS receiving push (§11) is checked in ``test_mms_receive.py``.
 """
 
 from __future__ import annotations
