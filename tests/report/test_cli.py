@@ -97,6 +97,22 @@ def test_certify_leaves_out_the_pytest_plugins_it_never_uses(
     assert not loaded & set(UNUSED_PLUGINS)
 
 
+def test_certify_says_a_password_equal_to_the_username_is_scrubbed_as_expected_not_as_a_bug(
+    device: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    suite = _one_check_suite(tmp_path)
+    monkeypatch.setenv("SMSGW_PASSWORD", "admin")  # Dinstar's factory admin/admin
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    run_dir = tmp_path / "run"
+    args = ["certify", "--target", device, "--username", "admin", "--suite", str(suite)]
+    result = runner.invoke(app, [*args, "--report-dir", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    err = capfd.readouterr().err
+    assert "is (part of) the username" in err
+    assert "BUG" not in err
+    assert all(b"admin" not in p.read_bytes() for p in run_dir.rglob("*") if p.is_file())
+
+
 def test_certify_refuses_a_bad_declaration_before_running(tmp_path: Path) -> None:
     bad = tmp_path / "d.yaml"
     bad.write_text("declaration: 7\n", encoding="utf-8")
