@@ -170,6 +170,18 @@ def _build(new_tid: Any, numbers: tuple[str, ...], ports: list[int], text: str) 
     return BatchRun(tasks={n: tasks[n] for n in order}, ports=assigned, locked_port=locked)
 
 
+def _registered(ejoin: Any, port: int) -> bool:
+    """goip_get_status says ``port`` has a registered SIM again (st 3)."""
+    data = ejoin.get_status().data
+    entries = data.get("status") if isinstance(data, dict) else None
+    return any(
+        isinstance(e, dict)
+        and port_number(e.get("port")) == port
+        and str(e.get("st", e.get("status", ""))).split(" ", maxsplit=1)[0] == "3"
+        for e in entries or []
+    )
+
+
 def _deny(conformance: Any, ejoin: Any, run: BatchRun) -> None:
     """goip_pause_sms and goip_remove_sms of the guarded task with a wrong password."""
     tid = run.tasks["guarded"]["tid"]
@@ -212,7 +224,8 @@ def run_batching(conformance: Any, ejoin: Any, receiver: Any, timers: Any, run: 
         def collect() -> bool:
             nonlocal unlocked
             run.reports = receiver.messages(type="status-report", device="sr-batch", after=mark)
-            if not unlocked and run.done("failing") and run.done("quiet"):
+            over = run.done("failing") and run.done("quiet")
+            if not unlocked and (over or time.time() - run.started > timers.wait(timers.send_timeout)):
                 ejoin.command("unlock", str(locked))
                 unlocked = True
             slow_over = not run.accepted("slow")
@@ -229,6 +242,8 @@ def run_batching(conformance: Any, ejoin: Any, receiver: Any, timers: Any, run: 
     finally:
         if not unlocked:
             ejoin.command("unlock", str(locked))
+        if locked is not None:
+            wait_until(lambda: _registered(ejoin, locked), timers.wait(timers.send_timeout), interval)
         pending = [t["tid"] for t in run.tasks.values()]
         ejoin.remove_sms(pending)
         ejoin.post_sms([], **DEVICE_DEFAULTS)
@@ -266,6 +281,23 @@ def _need(check: Any, run: BatchRun, *names: str) -> None:
             check.skip(f"the device has no second registered port to lock for the {name!r} task")
         if not run.accepted(name):
             check.skip(f"the device did not take the {name!r} task: {run.statuses.get(name)!r}")
+
+
+def _locked_over(check: Any, run: BatchRun, name: str) -> list[dict[str, Any]]:
+    """The reports of a task on the locked port; SKIPPED when the device did not end the task while
+    the port was locked (it may hold queued SMS until the port is back instead of timing them
+    out: then there is no failure to grade)."""
+    _need(check, run, name)
+    if run.lock_problem:
+        check.skip(run.lock_problem)
+    entries = run.entries(name)
+    last = entries[-1] if entries else {}
+    if not entries or last.get("unsent") or last.get("sending"):
+        check.skip(
+            f"the {name} task on the locked port {run.locked_port} was not over while it was locked"
+            f" (its reports: {_counters(entries)}): the device holds its SMS rather than timing them out"
+        )
+    return entries
 
 
 def _counters(entries: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
@@ -397,9 +429,8 @@ def test_successes_and_timeouts_are_all_reported(check, batch_run):
     failures among them.
     """
     run = batch_run
-    _need(check, run, "periodic", "failing")
-    if run.lock_problem:
-        check.skip(run.lock_problem)
+    _need(check, run, "periodic")
+    _locked_over(check, run, "failing")
     for name in ("periodic", "failing"):
         entries = run.entries(name)
         last = entries[-1] if entries else {}
@@ -431,10 +462,7 @@ def test_failure_details_unless_fdr_0(check, batch_run):
     its failure is counted but has no record.
     """
     run = batch_run
-    _need(check, run, "failing", "quiet")
-    if run.lock_problem:
-        check.skip(run.lock_problem)
-    failing, quiet = run.entries("failing"), run.entries("quiet")
+    failing, quiet = _locked_over(check, run, "failing"), _locked_over(check, run, "quiet")
     check.attach_json(
         "reports of the failing (no fdr) and quiet (fdr 0) tasks", {"failing": failing, "quiet": quiet}
     )
@@ -461,14 +489,11 @@ def test_failure_record_is_the_six_element_tuple(check, batch_run, timers):
     Progress reason, code+details[refer to 1.0 API] [5] : Carrier reason, code+ description."
 
     Each record of the failing task names one of its recipients, the locked port, a UTC time, a
-    progress reason "code details" and a carrier reason (a string: it is only meaningful for a
-    failure to send, and may be empty for a timeout).
+    progress reason "code details" and a carrier reason (a string, or null: it is only valid when
+    [4] is a failure to send, and may be empty for a timeout).
     """
     run = batch_run
-    _need(check, run, "failing")
-    if run.lock_problem:
-        check.skip(run.lock_problem)
-    records = _fdr(run.entries("failing"))
+    records = _fdr(_locked_over(check, run, "failing"))
     check.attach_json("fdr of the failing task", records)
     if not records:
         check.fail("no fdr record of the failing task (fdr is on by default)")
@@ -484,9 +509,9 @@ def test_failure_record_is_the_six_element_tuple(check, batch_run, timers):
             and isinstance(record[2], str)
             and isinstance(record[3], int)
             and isinstance(record[4], str)
-            and isinstance(record[5], str)
+            and (record[5] is None or isinstance(record[5], str))
         )
-        check.expect(shape, f"fdr record {record!r} (want [int, str, str, int, str, str])")
+        check.expect(shape, f"fdr record {record!r} (want [int, str, str, int, str, str or null])")
         if not shape:
             continue
         check.expect(
