@@ -374,3 +374,54 @@ def test_usage_counters_are_reported_only_with_their_report_switch_on(check, con
         call_keys <= some,
         f"the call control data report stayed on but {sorted(call_keys - some)} disappeared",
     )
+
+
+def _slot_of(name: Any) -> tuple[int, int] | None:
+    """``(port, slot)`` of ``"3.01"`` (dotted) or ``"3A"`` (letter: A is .01, B .02 ...)."""
+    text = str(name)
+    dotted = re.match(r"^([1-9][0-9]{0,2})\.([0-9]{2})$", text)
+    if dotted:
+        return int(dotted.group(1)), int(dotted.group(2))
+    letter = LETTER_PORT.match(text)
+    if letter:
+        return int(text[:-1]), ord(text[-1]) - ord("A") + 1
+    return None
+
+
+@pytest.mark.requirement("EJ-STATUS-PORT-SLOT-LETTER-MAPPING")
+def test_letter_and_dotted_port_names_agree_on_the_slot(check, sent_feed, sms_exchange):
+    """simple-v2 §4.3, §4.4: "For example 1.01, 2.02, ..., 32.04, among 1.01 .02 .03 .04 each
+    represent A B C D"; §1.3.2.3: "sdr ... [2]: SMS sending port(1A,2B,...)".
+
+    The sending port's SIM sent the module's task (its sent-sms says ``port.slot``) and the SMS
+    exchange's tasks with sdr=1 (their status reports name the port, in letter form by §1.3.2.3):
+    both must name the same slot, A being .01.
+    """
+    feed, exchange = sent_feed, sms_exchange
+    pushes = _sent(check, feed)
+    if not exchange.accepted:
+        check.skip(f"the device did not take the SMS exchange's tasks: {exchange.statuses!r}")
+    sent_names = sorted({str(p.parsed.get("port")) for p in pushes if isinstance(p.parsed, dict)})
+    sdr_names = sorted(
+        {
+            str(record[2])
+            for task in exchange.tasks
+            if task.get("sdr") == 1
+            for entry in exchange.entries(task["tid"])
+            for record in entry.get("sdr") or []
+            if isinstance(record, list) and len(record) > 2
+        }
+    )
+    check.attach_json(
+        "port names of the sending SIM", {"sent-sms": sent_names, "status-report sdr": sdr_names}
+    )
+    if not sent_names or not sdr_names:
+        check.fail(f"nothing to compare: sent-sms ports {sent_names}, sdr ports {sdr_names}")
+        return
+    slots = {name: _slot_of(name) for name in sent_names + sdr_names}
+    mine = {s for s in slots.values() if s is not None and s[0] == feed.port}
+    check.expect(
+        len(mine) == 1 and all(s is not None for s in slots.values()),
+        f"the SIM of port {feed.port} is named {sent_names} in sent-sms and {sdr_names} in status reports "
+        f"(slots {sorted(s for s in mine if s)}): .01 .02 .03 .04 are A B C D",
+    )

@@ -274,3 +274,21 @@ def test_sent_sms_of_a_multi_line_text_is_base64_in_one_line_unless_the_defect_b
         assert sent["charset"] == "BASE64"
         assert len(sent["data"].splitlines()) == lines
         assert base64.b64decode("".join(sent["data"].split())).decode() == text
+
+
+def test_sdr_letter_defect_names_slot_01_with_b(
+    make_device: Callable[..., Device], clock: VirtualClock
+) -> None:
+    device = make_device(
+        sr_url="http://127.0.0.1:9/sr", sr_cnt=1, switches=("defect.sdr-port-letter-shifted",)
+    )
+    task = {"tid": 7, "to": "777", "sms": "hi", "from": "2", "sdr": 1}
+    call(device, "POST", "/goip_post_sms.html", body={"tasks": [task]})
+    pushes = []
+    for _ in range(8):  # not run(): the defect's ports are graded by the suite, not here
+        clock.advance(1)
+        pushes += device.advance()
+    records = [
+        r for p in pushes if p.kind == "status-report" for e in p.payload["rpts"] for r in e.get("sdr", [])
+    ]
+    assert [r[2] for r in records] == ["2B"]

@@ -151,6 +151,9 @@ D_SENT_PORT_BARE = defect("defect.sent-sms-port-bare", 'sent-sms port is the bar
 D_SENT_CHARSET = defect("defect.sent-sms-charset-lowercase", 'sent-sms charset is "utf8", not "UTF-8"')
 D_SENT_DATA_B64 = defect("defect.sent-sms-data-base64", "sent-sms data is base64 although charset says UTF-8")
 D_SENT_SMC_NULL = defect("defect.sent-sms-smc-null", "sent-sms smc is null, not a string")
+D_SDR_LETTER_SHIFTED = defect(
+    "defect.sdr-port-letter-shifted", 'status-report sdr/fdr ports in letter form from .00 ("3B" for 3.01)'
+)
 D_SENT_B64_LINES = defect(
     "defect.sent-sms-base64-line-breaks", "sent-sms BASE64 data keeps MIME line breaks (every 76 characters)"
 )
@@ -1257,6 +1260,8 @@ class Device:
         return min(self.tasks.next_due(), self.next_dev_status)
 
     def _status_report(self, rpts: list[dict[str, Any]]) -> Push:
+        if self.switches.on(D_SDR_LETTER_SHIFTED):
+            rpts = [_letter_shifted(r) for r in rpts]
         n = len(rpts) + (1 if self.switches.on(D_RPT_NUM_WRONG) else 0)
         payload = {
             "type": "status_report" if self.switches.on(D_SR_TYPE_WRONG) else "status-report",
@@ -1461,6 +1466,21 @@ def _make_router(device: Device) -> RouterConfig | None:
         return None
     ips = [f"100.64.{device.config.index % 256}.{p}" for p in range(1, device.n_ports + 1)]
     return RouterConfig(SimplePorts(ips), quirks=device.switches.active())
+
+
+def _letter_shifted(rpt: dict[str, Any]) -> dict[str, Any]:
+    """A status-report entry whose sdr/fdr ports ("3.01") are letters counted from .00 ("3B")."""
+    out = dict(rpt)
+    for key in ("sdr", "fdr"):
+        records = rpt.get(key)
+        if isinstance(records, list):
+            out[key] = [[*r[:2], _shifted_name(r[2]), *r[3:]] if len(r) > 2 else r for r in records]
+    return out
+
+
+def _shifted_name(name: Any) -> Any:
+    port, _, slot = str(name).partition(".")
+    return f"{port}{chr(ord('A') + int(slot))}" if slot.isdigit() and int(slot) < 26 else name
 
 
 def _redacted(url: str | None) -> str | None:
