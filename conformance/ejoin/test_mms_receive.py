@@ -236,7 +236,7 @@ def mms_reception(  # noqa: PLR0917 - pytest passes fixtures by name
     state = emulator(conformance, {"mms_url": url, "mms_enable": False})
     emulated = state is not None and "mms_inbox" in state
     interval = poll_interval(timers)
-    wait = timers.wait(timers.send_timeout * 2)
+    wait = timers.wait(timers.send_timeout * 4)  # an MMS goes through the MMSC: slower than an SMS
 
     def task(subject: str, **fields: Any) -> dict[str, Any]:
         tid = new_tid()
@@ -283,6 +283,7 @@ def mms_reception(  # noqa: PLR0917 - pytest passes fixtures by name
                 wait_until(arrived, wait, interval)
             emulator(conformance, {"mms_enable": True})
         submit([reception.titled, reception.untitled])
+        deadline = time.monotonic() + wait
         for item in (reception.titled, reception.untitled):
             sent.append(item["tid"])
             if reception.statuses.get(item["tid"]) != 0:
@@ -290,7 +291,9 @@ def mms_reception(  # noqa: PLR0917 - pytest passes fixtures by name
             token = str(item["tid"])
             try:
                 reception.pushes[item["tid"]] = receiver.wait_for(
-                    lambda m, token=token: _mentions(m, token), after=mark, timeout=wait
+                    lambda m, token=token: _mentions(m, token),
+                    after=mark,
+                    timeout=max(0.1, deadline - time.monotonic()),
                 )
             except WaitTimeoutError:
                 reception.pushes[item["tid"]] = None
