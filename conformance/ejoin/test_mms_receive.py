@@ -302,6 +302,8 @@ def mms_reception(  # noqa: PLR0917 - pytest passes fixtures by name
             reception.stray = [m for m in receiver.messages(after=mark) if _mentions(m, token)]
         yield reception
     finally:
+        if emulated:
+            emulator(conformance, {"mms_enable": True})  # also when the exchange broke off
         if sent:
             ejoin.remove_sms(sent)
 
