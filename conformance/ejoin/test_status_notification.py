@@ -585,6 +585,14 @@ def _emulator_sim(conformance: Any, body: dict[str, Any]) -> bool:
     return resp.status_code == 200
 
 
+def _port_and_slot(name: Any) -> tuple[int, int] | None:
+    """(port, slot) of ``"3.02"`` or of the letter form ``"3B"``."""
+    dotted, letter = re.match(r"^(\d+)\.(\d+)$", str(name)), re.match(r"^(\d+)([A-Z])$", str(name))
+    if dotted:
+        return int(dotted[1]), int(dotted[2])
+    return (int(letter[1]), ord(letter[2]) - ord("A") + 1) if letter else None
+
+
 def _empty_slots(every: list[dict[str, Any]], cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Slots all_slots=1 lists that hold no card: inserted 0, or left out by all_sims=1."""
     with_card = {str(e.get("port")) for e in cards}
@@ -606,17 +614,15 @@ def test_an_empty_slot_reports_st_0(check, ejoin, conformance, answers, restore)
         spare = [e for e in every if str(e.get("active")) == "0" and e.get("imsi") and e.get("iccid")]
         oprs = {str(e["opr"])[:5]: e["opr"] for e in answers.entries if isinstance(e.get("opr"), str)}
         spare = [e for e in spare if str(e["imsi"])[:5] in oprs]
-        where = re.match(r"^(\d+)\.(\d+)$", str(spare[-1].get("port"))) if spare else None
-        if where and _emulator_sim(
-            conformance, {"port": int(where[1]), "slot": int(where[2]), "present": False}
-        ):
+        where = _port_and_slot(spare[-1].get("port")) if spare else None
+        if where and _emulator_sim(conformance, {"port": where[0], "slot": where[1], "present": False}):
             card = spare[-1]
             sim = {"imsi": card["imsi"], "iccid": card["iccid"], "number": card.get("sn") or "",
                    "operator": oprs[str(card["imsi"])[:5]]}  # fmt: skip
             restore.push(
                 f"put the card back into slot {card['port']}",
                 lambda: _emulator_sim(
-                    conformance, {"port": int(where[1]), "slot": int(where[2]), "present": True, **sim}
+                    conformance, {"port": where[0], "slot": where[1], "present": True, **sim}
                 ),
             )
             every = _entries(ejoin.get_status(all_slots=1).data)
