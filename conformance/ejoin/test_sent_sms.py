@@ -342,16 +342,27 @@ def test_usage_counters_are_reported_only_with_their_report_switch_on(check, con
 
     With the SMS and traffic control data reports off (call control data on, its default), the
     port entries must carry no smsctl_* or dataflow_* counters.  The switches are on the device's
-    web page: only this project's emulator lets the suite change them (SKIPPED on a real device).
+    web page: this project's emulator lets the suite change them; a real device is checked against
+    its declaration (``settings: {sms-control-report: false, ...}``: no counters of a report
+    declared off), SKIPPED when it declares none off.
     """
-    if not conformance.allow_destructive:
-        check.skip("changes the reporting-control switches: --allow-destructive")
-    state = _emulator_config(conformance, {})
+    state = _emulator_config(conformance, {}) if conformance.allow_destructive else None
     if state is None or "usage_reports" not in state:
-        check.skip(
-            "the usage-data reports are switched on the device's web page (simple-v2 §3), which the "
-            "suite cannot change; only this project's emulator exposes them"
+        declared = {g: conformance.declaration.setting(f"{g}-control-report") for g in USAGE_KEYS}
+        off = sorted(g for g, on in declared.items() if on is False)
+        if not off:
+            check.skip(
+                "the usage-data reports are switched on the device's web page (simple-v2 §3), which the "
+                "suite cannot read: declare one off (settings: {sms-control-report: false}) to check it"
+            )
+        reported = _usage_keys(ejoin)
+        check.attach_json("usage keys reported", {"declared off": off, "reported": sorted(reported)})
+        shown = sorted(k for k in reported if k.startswith(tuple(p for g in off for p in USAGE_KEYS[g])))
+        check.expect(
+            not shown,
+            f"the declaration says the {', '.join(off)} control data reports are off; ports report {shown}",
         )
+        return
     old = dict(state["usage_reports"])
     restore.push(
         "usage-data report switches back", lambda: _emulator_config(conformance, {"usage_reports": old})

@@ -302,24 +302,34 @@ def _point_sms_url(ejoin: Any, restore: Any, url: str, **settings: Any) -> bool:
 
 @pytest.mark.requirement("EJ-RECV-REPORT-SWITCH", "EJ-STATUS-REPORT-CONTROL-SWITCHES")
 def test_received_sms_are_not_pushed_while_their_report_is_disabled(  # noqa: PLR0917
-    check, conformance, ejoin, receiver, timers, restore, sending_port
+    check, conformance, ejoin, receiver, timers, restore, sending_port, device_status, phone_numbers, new_tid
 ):
     """simple-v2 §4: "Status notification content is controlled by reporting control switch and
     related function switch. ... 2. SMS receive: need enable received sms report."; §3 "Reporting
     Control ... Receive SMS: Disabled".
 
     With the Receive SMS report disabled, an SMS the device receives must not be pushed; enabled
-    again, the next one is.  The switch is on the device's web page: only this project's emulator
-    lets the suite change it (SKIPPED on a real device).
+    again, the next one is.  The switch is on the device's web page: this project's emulator lets
+    the suite change it; a real device is checked when its declaration says ``settings:
+    {recv-sms-report: false}`` (an SMS to one of its SIMs must not be pushed), SKIPPED otherwise.
     """
     if not conformance.allow_destructive:
         check.skip("changes the Receive SMS report switch and sms_url: --allow-destructive")
     state = emulator_control(conformance, "state")
     if not isinstance(state, dict) or "recv_sms_report" not in state:
-        check.skip(
-            "the Receive SMS report is switched on the device's web page (simple-v2 §3), which the "
-            "suite cannot change; only this project's emulator exposes it"
+        _declared_recv_switch(
+            check,
+            conformance,
+            ejoin,
+            receiver,
+            timers,
+            restore,
+            sending_port,
+            device_status,
+            phone_numbers,
+            new_tid,
         )
+        return
     device = "recv-switch"
     restore.push(
         "enable the Receive SMS report",
@@ -359,6 +369,52 @@ def test_received_sms_are_not_pushed_while_their_report_is_disabled(  # noqa: PL
         not any(quiet.encode() in b or b64(quiet).encode() in b for b in got),
         "the SMS received while the Receive SMS report was disabled was pushed",
     )
+
+
+def _declared_recv_switch(  # noqa: PLR0917
+    check, conformance, ejoin, receiver, timers, restore, sending_port, device_status, phone_numbers, new_tid
+):
+    """A real device: what its declaration says of the Receive SMS report."""
+    declared = conformance.declaration.setting("recv-sms-report")
+    if declared is None:
+        check.skip(
+            "the Receive SMS report is switched on the device's web page (simple-v2 §3), which the suite "
+            "cannot read: declare it (settings: {recv-sms-report: false}) to have it checked"
+        )
+    if declared:
+        check.skip(
+            "the declaration says the Receive SMS report is enabled: the recv-sms checks show its pushes"
+        )
+    own = [n for n in _sim_numbers(device_status) if n in phone_numbers]
+    if not own:
+        check.skip("no --phone-number is the number (dev-status sn) of one of the device's SIMs")
+    device = "recv-switch"
+    if not _point_sms_url(ejoin, restore, receiver.push_url(device), sms_cnt=1):
+        check.fail("the device refused a send-sms request that only sets sms_url and sms_cnt")
+        return
+    mark = receiver.mark()
+    tid = new_tid()
+    text = f"{SMS_TEXT} {tid} report disabled"
+    data = ejoin.post_sms([{"tid": tid, "to": own[0], "sms": text, "from": str(sending_port)}]).data or {}
+    statuses = [x.get("status") for x in data.get("status") or [] if isinstance(x, dict)]
+    if not statuses or status_code(statuses[0]) != 0:
+        check.skip(f"the device did not take the task: {statuses!r}")
+    marks = (text.encode(), b64(text).encode())
+
+    def pushed() -> bool:
+        return any(k in m.body for m in receiver.messages(device=device, after=mark) for k in marks)
+
+    def stored() -> bool:  # goip_get_sms answers the newest SMS without sms_id
+        return b64(text).encode() in ejoin.get_sms().raw
+
+    # the SMS is sent and received within the send timeout; a push would follow at once (sms_cnt 1)
+    wait_until(pushed, timers.wait(timers.send_timeout), poll_interval(timers))
+    if pushed():
+        check.fail("an SMS received while the declaration says the Receive SMS report is disabled was pushed")
+    elif stored():
+        check.ok("received (goip_get_sms shows it) and not pushed")
+    else:
+        check.skip("the SMS did not show in goip_get_sms either: whether it arrived is unknown")
 
 
 @pytest.mark.requirement("EJ-RECV-SIM-POOL-PORT")

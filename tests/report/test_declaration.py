@@ -54,3 +54,17 @@ def test_applicability_checks_family_profile_and_capability() -> None:
     esim = requirement("EJ-X-ESIM", capability="esim")
     assert "not claimed" in applicability(esim, "gateway-2.4", none).reason
     assert applicability(esim, "gateway-2.4", Declaration(capabilities={"esim": True})).applies
+
+
+def test_declared_web_page_settings_load_write_back_and_unknown_ones_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text("declaration: 1\nsettings: {recv-sms-report: false, sms-control-report: true}\n", "utf-8")
+    decl = Declaration.load(path)
+    assert decl.setting("recv-sms-report") is False
+    assert decl.setting("sms-control-report") is True
+    assert decl.setting("traffic-control-report") is None
+    assert decl.to_dict()["settings"] == {"recv-sms-report": False, "sms-control-report": True}
+    assert Declaration.load(write_declaration(decl, tmp_path / "w.yaml")).settings == decl.settings
+    path.write_text("declaration: 1\nsettings: {warp-report: true}\n", "utf-8")
+    with pytest.raises(DeclarationError):
+        Declaration.load(path)

@@ -8,6 +8,7 @@ A declaration is a small YAML file validated by ``schemas/meta/declaration.schem
     ports: 32
     slots: 4
     capabilities: {esim: true, mms-send: false, sms-statistics: true}
+    settings: {recv-sms-report: false}   # web-page configuration the API cannot read (optional)
 
 A requirement with a ``capability`` the device does not claim is UNIMPLEMENTED, never FAIL.
 Without a declaration a device claims no optional capability: only the core requirements of its
@@ -60,9 +61,15 @@ class Declaration:
     ports: int | None = None
     slots: int | None = None
     source: str | None = None
+    #: web-page configuration the user states (``settings:``), e.g. ``{"recv-sms-report": False}``
+    settings: Mapping[str, bool] = field(default_factory=dict)
 
     def claims(self, capability: str) -> bool:
         return bool(self.capabilities.get(capability, False))
+
+    def setting(self, name: str) -> bool | None:
+        """A declared web-page setting; None when the declaration does not state it."""
+        return self.settings.get(name)
 
     @classmethod
     def none(cls) -> Declaration:
@@ -89,6 +96,7 @@ class Declaration:
             ports=data.get("ports"),
             slots=data.get("slots"),
             source=str(path),
+            settings=dict(data.get("settings", {})),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +107,7 @@ class Declaration:
             "ports": self.ports,
             "slots": self.slots,
             "capabilities": dict(sorted(self.capabilities.items())),
+            "settings": dict(sorted(self.settings.items())),
         }
 
 
@@ -140,6 +149,8 @@ def write_declaration(declaration: Declaration, path: Path) -> Path:
     if declaration.slots is not None:
         data["slots"] = declaration.slots
     data["capabilities"] = dict(sorted(declaration.capabilities.items()))
+    if declaration.settings:
+        data["settings"] = dict(sorted(declaration.settings.items()))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
