@@ -25,6 +25,7 @@ from smsgw.emulator.device import Device
 from smsgw.emulator.dinstar import control as dinstar_control
 from smsgw.emulator.dinstar.device import DinstarDevice
 from smsgw.emulator.messages import Push, Request, parse_query
+from smsgw.emulator.proxy_server import ProxyListeners
 
 JSON_CT = b"application/json; charset=utf-8"
 
@@ -81,6 +82,9 @@ class EmulatorApp:
         self.tick = tick
         self._ticker: asyncio.Task[None] | None = None
         self._openapi: bytes | None = None
+        #: the router's proxies as real loopback listeners (router-2.2 §8), synced after each request
+        router = device.router if isinstance(device, Device) else None
+        self.proxies = ProxyListeners(router) if router is not None else None
 
     # -- ASGI ----------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -117,6 +121,8 @@ class EmulatorApp:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
             self._ticker = None
+        if self.proxies is not None:
+            await self.proxies.close()
         self.flush()
         closer = getattr(self.sink, "aclose", None)
         if callable(closer):
@@ -174,6 +180,8 @@ class EmulatorApp:
             client[0] if client else "",
         )
         response = device.handle(request)
+        if self.proxies is not None:
+            await self._sync_proxies()
         if response.delay > 0:
             await asyncio.sleep(response.delay)
         if response.drop:
@@ -225,7 +233,20 @@ class EmulatorApp:
             return
         if method == "POST":
             self.flush()
+        if self.proxies is not None:
+            await self._sync_proxies()
+            if path == "/_emu/state":
+                answer = {**answer, "proxy_listeners": self.proxies.state()}
         await self._json(send, status, answer)
+
+    async def _sync_proxies(self) -> None:
+        """Start/stop the proxy listeners as the configuration says (a reboot restarts them)."""
+        device = self.device
+        if self.proxies is None or not isinstance(device, Device) or device.router is None:
+            return
+        if device.router.quirks != device.switches.enabled:
+            device.router.quirks = frozenset(device.switches.enabled)
+        await self.proxies.sync(device.inbox.ssrc)
 
     async def _dinstar_control(
         self, device: DinstarDevice, method: str, path: str, payload: dict[str, Any], send: Send

@@ -108,6 +108,21 @@ D_PROXY_USER_UNBOUNDED = defect(
     "defect.proxy-user-unbounded", "proxy user names and passwords longer than 20 characters are accepted"
 )
 D_PROXY_PATTERN_REFUSED = defect("defect.proxy-url-prefix-refused", 'URL patterns "prefix.*" are refused')
+D_PROXY_NOT_LISTENING = defect(
+    "defect.proxy-not-listening",
+    "an active proxy of an enabled mode is listed, but nothing listens on its port",
+)
+D_PROXY_USERS_NOT_ENFORCED = defect(
+    "defect.proxy-users-not-enforced",
+    "with proxy users enabled the proxy still serves requests without (or with wrong) credentials",
+)
+D_PROXY_WHITELIST_NOT_ENFORCED = defect(
+    "defect.proxy-whitelist-not-enforced",
+    "the proxy forwards to hosts the enabled URL whitelist does not match",
+)
+D_PROXY_BLACKLIST_NOT_ENFORCED = defect(
+    "defect.proxy-blacklist-not-enforced", "the proxy forwards to hosts the enabled URL blacklist matches"
+)
 D_IP_LIST_KEY = defect("defect.ip-list-enabled-key", "IP list answers name the switch enabled, not enable")
 D_IP_LIST_POST_IGNORED = defect("defect.ip-list-post-ignored", "IP list POSTs answer 0 but change nothing")
 D_IP_LIST_UNCHECKED = defect(
@@ -463,9 +478,39 @@ class RouterConfig:
     def url_allowed(self, mode: str, host: str) -> bool:
         """Whether the ``mode`` proxy forwards to ``host`` under its URL lists (§8.3-§8.4)."""
         state = self._modes[mode]
-        if state.white_enabled and not any(host_matches(p, host) for p in state.white_urls):
+        if (
+            state.white_enabled
+            and D_PROXY_WHITELIST_NOT_ENFORCED not in self.quirks
+            and not any(host_matches(p, host) for p in state.white_urls)
+        ):
             return False
-        return not (state.black_enabled and any(host_matches(p, host) for p in state.black_urls))
+        return not (
+            state.black_enabled
+            and D_PROXY_BLACKLIST_NOT_ENFORCED not in self.quirks
+            and any(host_matches(p, host) for p in state.black_urls)
+        )
+
+    def proxy_users_required(self, mode: str) -> bool:
+        """Whether the ``mode`` proxy asks for a proxy user's credentials (§8.2: users enabled)."""
+        return bool(self._modes[mode].users_enabled) and D_PROXY_USERS_NOT_ENFORCED not in self.quirks
+
+    def proxy_user_allowed(self, mode: str, name: str | None, pwd: str | None) -> bool:
+        """Whether the ``mode`` proxy serves a client that gave ``name``/``pwd`` (None: none given)."""
+        if not self.proxy_users_required(mode):
+            return True
+        return any(u.name == name and u.pwd == pwd for u in self._modes[mode].users)
+
+    def active_proxies(self) -> list[tuple[str, str, int]]:
+        """``(mode, name, port)`` of every proxy that listens: active, in a mode whose status is enabled."""
+        if D_PROXY_NOT_LISTENING in self.quirks:
+            return []
+        return [
+            (mode, proxy.name, proxy.port)
+            for mode, state in self._modes.items()
+            if state.proxy_enabled
+            for proxy in state.proxies
+            if proxy.active
+        ]
 
     # -- §8.1 /proxy --------------------------------------------------------------------------------
     @_bent
