@@ -2,8 +2,18 @@
 
 The POST checks add documentation addresses (TEST-NET-2/3, RFC 5737) that no client uses, keep the
 list's switch as it was, and delete exactly what they added (the undo is registered first). ``*``
-is added to the black list only while the black list is disabled. Whether the lists are enforced is
-not checked: that needs a second client address, and a wrong step would lock the suite out.
+is added to the black list only while the black list is disabled.
+
+Enforcement (destructive) needs requests from a second local address of the test machine
+(``--second-source-address``; 127.0.0.2 on a loopback target): the suite's own address is
+whitelisted before anything is blocked, only the second address is ever listed to be refused, the
+black list is enabled only after the white list has shown that the device tells the two addresses
+apart (no NAT between), and both lists are put back as read (through the second address if the
+first one is refused). ``*`` is never enabled in the black list: a device whose white list did not
+override it would lock the suite out. The document does not say what a refused client gets: any
+answer that is not the list (a dropped connection, an HTTP error, a failure code) is a refusal.
+EJ-IPLIST-WHITELIST-BEFORE-STAR is the client's duty (these checks follow it); no device behaviour
+shows it.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from smsgw.client import EjoinClient
+from smsgw.client import ClientError, EjoinClient
 
 LISTS = ("ip_white_list", "ip_black_list")
 #: entries the checks add: an address and a subnet of the documentation ranges
@@ -203,3 +213,187 @@ def test_ip_black_list_accepts_star(check, ejoin, restore):
         f"/ip_black_list refused * ({resp.text[:200]}); listed: {listed}",
     )
     _post(ejoin, "ip_black_list", 0, [], ["*"])
+
+
+# -- enforcement (§9-§10) ---------------------------------------------------------------------------
+def _served(client: EjoinClient) -> tuple[bool, str]:
+    """Whether the device serves ``client`` (GET /ip_white_list answers the list), and what it got."""
+    try:
+        resp = client.get("ip_white_list")
+    except ClientError as exc:
+        return False, f"no answer ({type(exc).__name__}: {exc})"[:200]
+    ipset = resp.data.get("ipset") if isinstance(resp.data, dict) else None
+    return resp.status == 200 and isinstance(ipset, list), f"HTTP {resp.status}: {resp.text[:120]}"
+
+
+def _covers(entries: list[Any], address: str) -> bool:
+    """Whether an entry of a list (an address, a subnet or ``*``) names ``address``."""
+    for entry in entries:
+        network = _network(entry)
+        if entry == "*" or (network is not None and ipaddress.IPv4Address(address) in network):
+            return True
+    return False
+
+
+def _network(entry: Any) -> ipaddress.IPv4Network | None:
+    try:
+        return ipaddress.IPv4Network(entry, strict=False)
+    except (ValueError, TypeError):
+        return None
+
+
+def _subnet_of(address: str, other: str) -> str:
+    """The widest of ``address``/31, /32 that leaves ``other`` out (a subnet entry, §9.1.3)."""
+    for prefix in (31, 32):
+        network = ipaddress.IPv4Network(f"{address}/{prefix}", strict=False)
+        if ipaddress.IPv4Address(other) not in network:
+            return str(network)
+    raise ValueError(f"{address} is {other}")
+
+
+class _Lists:
+    """Both device IP lists as read, set by the checks and put back exactly as read at teardown."""
+
+    def __init__(self, check: Any, ejoin: EjoinClient, second: EjoinClient, restore: Any) -> None:
+        self.ejoin, self.second = ejoin, second
+        self.original: dict[str, tuple[int, list[Any]]] = {}
+        for name in LISTS:
+            data = ejoin.get(name).data
+            enable, ipset = _switch(data), data.get("ipset") if isinstance(data, dict) else None
+            if enable not in (0, 1) or not isinstance(ipset, list):
+                check.skip(f"GET /{name} is unreadable: {str(data)[:200]}")
+            self.original[name] = (enable, list(ipset))
+        # LIFO: the black list is put back first, while the white list still lists the suite
+        restore.push("put /ip_white_list back as read", lambda: self._put_back("ip_white_list"))
+        restore.push("put /ip_black_list back as read", lambda: self._put_back("ip_black_list"))
+
+    def set(self, name: str, enable: int, entries: list[Any], client: EjoinClient | None = None) -> bool:
+        """Make list ``name`` hold exactly ``entries`` with the switch ``enable``; True on code 0."""
+        client = client or self.ejoin
+        current = _ipset(client, name)
+        if current is None:
+            return False
+        deleted = [e for e in current if e not in entries]
+        added = [e for e in entries if e not in current]
+        resp = _post(client, name, enable, added, deleted)
+        return isinstance(resp.data, dict) and resp.data.get("code") == 0
+
+    def _put_back(self, name: str) -> None:
+        enable, entries = self.original[name]
+        errors = []
+        for client in (self.ejoin, self.second):
+            try:
+                if self.set(name, enable, entries, client):
+                    return
+                errors.append("refused")
+            except ClientError as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+        raise RuntimeError(f"/{name} could not be put back from either address: {'; '.join(errors)}")
+
+
+def _start(check: Any, ejoin: Any, second: Any, addresses: Any, restore: Any) -> _Lists:
+    """Read the lists (their undo registered first) and make sure the second address is served."""
+    second.listeners[:] = list(ejoin.listeners)  # its exchanges are the check's evidence too
+    lists = _Lists(check, ejoin, second, restore)
+    served, seen = _served(second)
+    if not served:
+        check.skip(
+            f"the second address {addresses.second} is not served before the lists change ({seen}): "
+            "it does not reach the device, or the device's lists already refuse it"
+        )
+    if _covers(lists.original["ip_white_list"][1], addresses.second):
+        check.skip(f"the white list already names {addresses.second}: the device's lists stay as they are")
+    return lists
+
+
+def _whitelist_suite(check: Any, lists: _Lists, addresses: Any, *, second: bool) -> bool:
+    """Enable the white list with its entries plus the suite's address (and the second one when
+    ``second``); False (a FAIL recorded) when the device then refuses the suite's own address."""
+    entries = lists.original["ip_white_list"][1]
+    ours = [addresses.primary, addresses.second] if second else [addresses.primary]
+    if not lists.set("ip_white_list", 1, entries + [a for a in ours if a not in entries]):
+        check.fail(f"the white list refused the entries {ours}")
+        return False
+    served, seen = _served(lists.ejoin)
+    if not served:
+        check.fail(
+            f"with the white list enabled and listing {addresses.primary} (the suite's address), the device "
+            f"refused it ({seen}); NAT between the suite and the device would do this too"
+        )
+    return served
+
+
+@pytest.mark.requirement("EJ-IPLIST-WHITELIST-ENFORCED")
+def test_enabled_ip_white_list_serves_only_listed_addresses(
+    check, ejoin, ejoin_second_source, source_addresses, restore
+):
+    """router-2.2 §9: "Provides APIs to view and manage the IP whitelist, including
+    enabling/disabling the whitelist and adding/removing IP entries": with the white list enabled, a
+    listed address is served and an address it does not list is refused."""
+    lists = _start(check, ejoin, ejoin_second_source, source_addresses, restore)
+    if not _whitelist_suite(check, lists, source_addresses, second=True):
+        return
+    served, seen = _served(ejoin_second_source)
+    check.expect(served, f"the white list lists {source_addresses.second}, yet it was refused ({seen})")
+    _whitelist_suite(check, lists, source_addresses, second=False)
+    served, seen = _served(ejoin_second_source)
+    check.expect(
+        not served,
+        f"the enabled white list does not list {source_addresses.second}, yet it was served ({seen})",
+    )
+
+
+@pytest.mark.requirement("EJ-IPLIST-BLACKLIST-ENFORCED")
+def test_enabled_ip_black_list_refuses_listed_addresses(
+    check, ejoin, ejoin_second_source, source_addresses, restore
+):
+    """router-2.2 §10.2: "using the * symbol to configure the blacklist will block all IP addresses
+    from accessing the device": an address (here a subnet, §10.1.3) the enabled black list names is
+    refused, others are served (with the white list disabled; ``*`` itself would lock the suite out)."""
+    lists = _start(check, ejoin, ejoin_second_source, source_addresses, restore)
+    # first the device shows that it tells the two addresses apart: only then is anything blocked
+    if not _whitelist_suite(check, lists, source_addresses, second=False):
+        return
+    served, seen = _served(ejoin_second_source)
+    if served:
+        check.skip(
+            f"the enabled white list leaves {source_addresses.second} out, yet the device served it "
+            f"({seen}): it does not tell the addresses apart, so blocking one is not safe"
+        )
+    white = lists.original["ip_white_list"][1] + [source_addresses.primary]
+    entry = _subnet_of(source_addresses.second, source_addresses.primary)
+    black = lists.original["ip_black_list"][1]
+    if not lists.set("ip_white_list", 0, white) or not lists.set("ip_black_list", 1, [*black, entry]):
+        check.fail(f"the lists refused white list disabled / black list enabled with {entry}")
+        return
+    mine, seen_mine = _served(ejoin)
+    served, seen = _served(ejoin_second_source)
+    check.expect(
+        mine, f"the black list names only {entry}, yet {source_addresses.primary} was refused ({seen_mine})"
+    )
+    check.expect(
+        not served, f"the enabled black list names {entry}, yet {source_addresses.second} was served ({seen})"
+    )
+
+
+@pytest.mark.requirement("EJ-IPLIST-WHITELIST-OVERRIDES-BLACKLIST")
+def test_ip_white_list_overrides_the_black_list(check, ejoin, ejoin_second_source, source_addresses, restore):
+    """router-2.2 §10.2: "using the * symbol to configure the blacklist will block all IP addresses
+    from accessing the device, so the whitelist feature must be configured and enabled first": an
+    address both enabled lists name is served (the black list names it by a subnet; ``*`` is not
+    enabled: a device failing this would lock the suite out)."""
+    lists = _start(check, ejoin, ejoin_second_source, source_addresses, restore)
+    if not _whitelist_suite(check, lists, source_addresses, second=True):
+        return
+    entry = _subnet_of(source_addresses.second, source_addresses.primary)
+    if not lists.set("ip_black_list", 1, [*lists.original["ip_black_list"][1], entry]):
+        check.fail(f"the black list refused {entry}")
+        return
+    served, seen = _served(ejoin_second_source)
+    check.expect(
+        served,
+        f"the enabled white list lists {source_addresses.second}, yet the black list entry {entry} "
+        f"refused it ({seen})",
+    )
+    mine, seen_mine = _served(ejoin)
+    check.expect(mine, f"{source_addresses.primary} is whitelisted, yet it was refused ({seen_mine})")

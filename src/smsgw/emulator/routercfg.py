@@ -129,6 +129,16 @@ D_IP_LIST_UNCHECKED = defect(
     "defect.ip-list-entries-unchecked", "IP list entries that are not IPv4 are stored"
 )
 D_IP_BLACK_STAR = defect("defect.ip-black-star-refused", 'the IP blacklist refuses "*"')
+D_IP_WHITE_NO_PRECEDENCE = defect(
+    "defect.ip-white-no-precedence", "the IP blacklist refuses sources the enabled whitelist lists"
+)
+D_IP_SUBNETS_IGNORED = defect(
+    "defect.ip-list-subnets-ignored", "IP list subnet entries (a.b.c.d/n) never match a source"
+)
+D_IP_BLACK_NOT_ENFORCED = defect("defect.ip-black-not-enforced", "the enabled IP blacklist refuses nobody")
+D_IP_WHITE_NOT_ENFORCED = defect(
+    "defect.ip-white-not-enforced", "the enabled IP whitelist does not refuse unlisted sources"
+)
 
 D_REDIAL_IGNORED = defect("defect.redial-ignored", "op=redial answers 0 but the port is not redialled")
 D_REDIAL_DEFAULT_FAST = defect(
@@ -355,8 +365,10 @@ class _IPList:
     enabled: int = 0
     entries: list[str] = field(default_factory=list)
 
-    def matches(self, address: ipaddress.IPv4Address | None) -> bool:
+    def matches(self, address: ipaddress.IPv4Address | None, *, subnets: bool = True) -> bool:
         for entry in self.entries:
+            if not subnets and "/" in entry:
+                continue
             network = parse_ip_entry(entry, allow_star=True)
             if network == "*" or (
                 address is not None and isinstance(network, ipaddress.IPv4Network) and address in network
@@ -471,9 +483,18 @@ class RouterConfig:
             address: ipaddress.IPv4Address | None = ipaddress.IPv4Address(source_ip.strip())
         except ValueError:
             address = None
+        on = self.quirks.__contains__
+        subnets = not on(D_IP_SUBNETS_IGNORED)
+        black = (
+            self.ip_black.enabled
+            and not on(D_IP_BLACK_NOT_ENFORCED)
+            and self.ip_black.matches(address, subnets=subnets)
+        )
         if self.ip_white.enabled:
-            return self.ip_white.matches(address)
-        return not (self.ip_black.enabled and self.ip_black.matches(address))
+            if not self.ip_white.matches(address, subnets=subnets):
+                return on(D_IP_WHITE_NOT_ENFORCED) and not black
+            return not (black and on(D_IP_WHITE_NO_PRECEDENCE))
+        return not black
 
     def url_allowed(self, mode: str, host: str) -> bool:
         """Whether the ``mode`` proxy forwards to ``host`` under its URL lists (§8.3-§8.4)."""

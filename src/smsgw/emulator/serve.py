@@ -75,7 +75,8 @@ class Fleet:
         self.tls: LoopbackCertificate | None = LoopbackCertificate.create(host) if tls else None
         ssl_options = self.tls.uvicorn_options() if self.tls is not None else {}
         self.servers = [
-            ServerThread(app, host=host, port=port, lifespan="on", **ssl_options)
+            # proxy_headers off: the device's IP lists see the real peer, never an X-Forwarded-For
+            ServerThread(app, host=host, port=port, lifespan="on", proxy_headers=False, **ssl_options)
             for app, port in zip(self.apps, chosen, strict=True)
         ]
 
@@ -152,6 +153,7 @@ async def serve_forever(
                 log_level="warning",
                 access_log=False,
                 lifespan="on",
+                proxy_headers=False,
                 **ssl_options,
             )
         )

@@ -3,7 +3,9 @@
 Load it from a conftest (``pytest_plugins = ["smsgw.pytest_plugin"]``); it is deliberately not a
 ``pytest11`` entry point.  A check author uses the ``requirement`` marker and the ``check`` fixture
 (:class:`~smsgw.pytest_plugin.check.Check`); other fixtures: ``conformance`` (settings), ``timers``,
-``target``, ``ejoin`` and ``dinstar`` (clients), ``receiver`` (push receiver), ``phone_numbers``, ``restore``.
+``target``, ``ejoin`` and ``dinstar`` (clients),
+``source_addresses`` and ``ejoin_second_source`` (a client sending from a second local address),
+``receiver`` (push receiver), ``phone_numbers``, ``restore``.
 """
 
 from smsgw.pytest_plugin.check import Check, CheckDefinitionError, Unimplemented
@@ -14,9 +16,11 @@ from smsgw.pytest_plugin.fixtures import (
     conformance,
     dinstar,
     ejoin,
+    ejoin_second_source,
     phone_numbers,
     receiver,
     restore,
+    source_addresses,
     target,
     timers,
 )
@@ -37,11 +41,13 @@ __all__ = [
     "conformance",
     "dinstar",
     "ejoin",
+    "ejoin_second_source",
     "phone_numbers",
     "pytest_addoption",
     "pytest_configure",
     "receiver",
     "restore",
+    "source_addresses",
     "target",
     "timers",
 ]

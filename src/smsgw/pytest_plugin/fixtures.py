@@ -3,8 +3,12 @@ methods of a plugin object) that reach the run's state through :func:`conformanc
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -66,6 +70,71 @@ def ejoin(request: pytest.FixtureRequest, target: str) -> Iterator[EjoinClient]:
 
     settings = _session(request).settings
     client = EjoinClient(target, settings.username, settings.password.reveal(), timeout=settings.timeout)
+    yield client
+    client.close()
+
+
+@dataclass(frozen=True)
+class SourceAddresses:
+    """The local addresses the suite sends from: its own (``primary``) and the second one."""
+
+    primary: str
+    second: str
+
+
+def local_address_towards(url: str) -> str:
+    """The local IPv4 address this machine sends from to ``url``'s host (its route's source address)."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    info = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_DGRAM)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.connect(info[0][4])  # UDP: no packet is sent, the kernel only picks the route
+        return str(sock.getsockname()[0])
+
+
+def second_source_for(settings: Settings, primary: str) -> str | None:
+    """``--second-source-address``; on a loopback target any other 127/8 address (127.0.0.2)."""
+    if settings.second_source_address:
+        return settings.second_source_address
+    if ipaddress.IPv4Address(primary).is_loopback:
+        return "127.0.0.3" if primary == "127.0.0.2" else "127.0.0.2"
+    return None
+
+
+@pytest.fixture(scope="session")
+def source_addresses(request: pytest.FixtureRequest, target: str) -> SourceAddresses:
+    """The suite's own source address and a second one (skips when the run has no second address)."""
+    settings = _session(request).settings
+    try:
+        primary = local_address_towards(target)
+    except OSError as exc:
+        pytest.skip(f"cannot tell this machine's address towards the target: {exc}")
+    second = second_source_for(settings, primary)
+    if second is None:
+        pytest.skip(
+            "needs a second local address of this machine that reaches the device: give "
+            "--second-source-address IP"
+        )
+    if second == primary:
+        pytest.skip(f"--second-source-address {second} is the address the suite already sends from")
+    return SourceAddresses(primary, second)
+
+
+@pytest.fixture
+def ejoin_second_source(
+    request: pytest.FixtureRequest, target: str, source_addresses: SourceAddresses
+) -> Iterator[EjoinClient]:
+    """An :class:`~smsgw.client.EjoinClient` like ``ejoin`` that sends from the second address."""
+    import httpx
+
+    from smsgw._tls import client_ssl_context
+    from smsgw.client.ejoin import EjoinClient
+
+    settings = _session(request).settings
+    transport = httpx.HTTPTransport(local_address=source_addresses.second, verify=client_ssl_context())
+    client = EjoinClient(
+        target, settings.username, settings.password.reveal(), timeout=settings.timeout, transport=transport
+    )
     yield client
     client.close()
 

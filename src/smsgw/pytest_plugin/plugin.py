@@ -72,6 +72,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Start a push receiver in the test process on HOST:PORT (reachable by the device)",
     )
     group.addoption(
+        "--second-source-address",
+        metavar="IP",
+        help="A second local IPv4 address of this machine that reaches the device directly (no NAT): "
+        "the IP white/black list enforcement checks send from it (default on a loopback target: 127.0.0.2)",
+    )
+    group.addoption(
         "--declaration",
         metavar="FILE",
         help="Device declaration (YAML, schemas/meta/declaration.schema.json)",
@@ -144,6 +150,7 @@ def pytest_configure(config: pytest.Config) -> None:
             callback_url=opt.callback_url,
             receiver_url=opt.receiver,
             receiver_listen=opt.receiver_listen,
+            second_source_address=opt.second_source_address,
             declaration_file=opt.declaration,
             phone_numbers=opt.phone_number,
             allow_destructive=opt.allow_destructive,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,6 +61,9 @@ class Settings:
     receiver_url: str | None = None
     #: ``(host, port)`` to start an in-process receiver on (reachable by the device).
     receiver_listen: tuple[str, int] | None = None
+    #: A second local address of the test machine that reaches the device (``--second-source-address``):
+    #: the IP list enforcement checks send from it.
+    second_source_address: str | None = None
 
     @property
     def timers(self) -> Timers:
@@ -93,6 +97,7 @@ def build_settings(
     invocation_dir: Path,
     receiver_url: str | None = None,
     receiver_listen: str | None = None,
+    second_source_address: str | None = None,
 ) -> Settings:
     from smsgw.report.declaration import DeclarationError
 
@@ -121,6 +126,13 @@ def build_settings(
         listen = (host, int(port))
     if receiver_url and listen:
         raise SettingsError("give --receiver (a running receiver) or --receiver-listen (start one), not both")
+    if second_source_address:
+        try:
+            ipaddress.IPv4Address(second_source_address)
+        except ValueError:
+            raise SettingsError(
+                f"--second-source-address must be an IPv4 address, not {second_source_address!r}"
+            ) from None
     run_id = default_run_id()
     directory = Path(report_dir) if report_dir else Path("reports") / run_id
     if not directory.is_absolute():
@@ -145,4 +157,5 @@ def build_settings(
         run_id=run_id,
         receiver_url=receiver_url.rstrip("/") if receiver_url else None,
         receiver_listen=listen,
+        second_source_address=second_source_address or None,
     )

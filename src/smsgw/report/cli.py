@@ -54,6 +54,11 @@ def certify(
     allow_destructive: bool = typer.Option(
         False, help="Run checks that change device state (they restore it)."
     ),
+    second_source_address: str | None = typer.Option(
+        None,
+        help="A second local IPv4 address of this machine that reaches the device directly: the IP list "
+        "enforcement checks (router-2.2, destructive) send from it (loopback target: 127.0.0.2).",
+    ),
     strict: bool = typer.Option(False, help="SHOULD and MAY failures fail the run too."),
     requirements: list[str] = typer.Option([], help="Only requirements matching this pattern (repeatable)."),
     report_dir: Path | None = typer.Option(None, help="Run directory (default reports/<UTC timestamp>)."),
@@ -100,6 +105,7 @@ def certify(
             # the emulator is the suite's own: SMS go to its SIMs, destructive checks may run
             phone_number = list(phone_number or ()) or list(embedded.phone_numbers)
             allow_destructive = allow_destructive or embedded.allow_destructive
+            second_source_address = second_source_address or embedded.second_source_address
             if declaration_file is None:
                 declaration_file = str(write_declaration(embedded.declaration, run_dir / "declaration.yaml"))
         try:  # the same validation the plugin does, before starting anything slow
@@ -111,6 +117,7 @@ def certify(
                 callback_url=callback_url,
                 receiver_url=receiver,
                 receiver_listen=receiver_listen,
+                second_source_address=second_source_address,
                 declaration_file=declaration_file,
                 phone_numbers=phone_number,
                 allow_destructive=allow_destructive,
@@ -152,6 +159,7 @@ def certify(
             ("--declaration", declaration_file),
             ("--call-timeout", timeout),
             ("--time-scale", time_scale),
+            ("--second-source-address", second_source_address),
         ):
             if value is not None:
                 args += [flag, str(value)]

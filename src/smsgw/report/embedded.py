@@ -45,6 +45,8 @@ class EmbeddedTarget:
     phone_numbers: tuple[str, ...] = ()
     #: The emulator is the suite's to change: destructive checks run (``--allow-destructive``).
     allow_destructive: bool = True
+    #: A second loopback address the suite's IP list checks send from (``--second-source-address``).
+    second_source_address: str | None = "127.0.0.2"
 
 
 @contextmanager
