@@ -128,6 +128,46 @@ def test_ip_list_defects() -> None:
     assert call(router("defect.ip-black-star-refused"), "ip_black_list", "POST", star)["code"] != 0
 
 
+def _lists(cfg: RouterConfig, white: tuple[int, list[str]], black: tuple[int, list[str]]) -> RouterConfig:
+    for name, (enable, entries) in (("ip_white_list", white), ("ip_black_list", black)):
+        assert (
+            call(cfg, name, "POST", {"enable": enable, "deleted_set": [], "added_set": entries})["code"] == 0
+        )
+    return cfg
+
+
+@pytest.mark.parametrize(
+    ("defect", "white", "black", "source"),
+    [
+        # an unlisted source is served by an enabled white list
+        ("defect.ip-white-not-enforced", (1, ["127.0.0.1"]), (0, []), "127.0.0.2"),
+        # a listed source is served by an enabled black list
+        ("defect.ip-black-not-enforced", (0, []), (1, ["127.0.0.2"]), "127.0.0.2"),
+        # a black list subnet does not match
+        ("defect.ip-list-subnets-ignored", (0, []), (1, ["127.0.0.2/31"]), "127.0.0.2"),
+    ],
+)
+def test_ip_enforcement_defects_serve_what_the_lists_refuse(
+    defect: str, white: tuple[int, list[str]], black: tuple[int, list[str]], source: str
+) -> None:
+    assert not _lists(router(), white, black).ip_allowed(source)
+    assert _lists(router(defect), white, black).ip_allowed(source)
+
+
+def test_ip_white_no_precedence_refuses_a_whitelisted_source_the_black_list_names() -> None:
+    white, black = (1, ["127.0.0.1", "127.0.0.2"]), (1, ["127.0.0.2/31"])
+    assert _lists(router(), white, black).ip_allowed("127.0.0.2")
+    broken = _lists(router("defect.ip-white-no-precedence"), white, black)
+    assert not broken.ip_allowed("127.0.0.2")
+    assert broken.ip_allowed("127.0.0.1")
+
+
+def test_ip_subnets_ignored_still_matches_plain_addresses() -> None:
+    cfg = _lists(router("defect.ip-list-subnets-ignored"), (1, ["127.0.0.1", "127.0.0.0/24"]), (0, []))
+    assert cfg.ip_allowed("127.0.0.1")
+    assert not cfg.ip_allowed("127.0.0.2")
+
+
 def test_network_defects() -> None:
     assert router().reregisters(None)
     assert not router().reregisters("1")

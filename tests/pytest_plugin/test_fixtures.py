@@ -3,6 +3,7 @@ and the README's example check."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 
 from smsgw._http import ServerThread, send_json
 from smsgw._http.asgi import Receive, Scope, Send
+from smsgw.pytest_plugin.fixtures import local_address_towards, second_source_for
+from smsgw.pytest_plugin.settings import Settings, SettingsError, build_settings
 from tests.pytest_plugin.conftest import Suite
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,3 +92,44 @@ def test_the_readme_example_check_runs(suite: Suite, device: str) -> None:
     run = suite.run("--target", device, env={"SMSGW_PASSWORD": "right-pass"}, shipped_catalog=True)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.verdicts()["EJ-AUTH-WRONG-PASSWORD-REFUSED"] == "PASS"
+
+
+def _settings(second: str | None = None) -> Settings:
+    return build_settings(
+        target="http://127.0.0.1:80",
+        profile="router-2.2",
+        username=None,
+        password=None,
+        callback_url=None,
+        declaration_file=None,
+        phone_numbers=None,
+        allow_destructive=True,
+        strict=False,
+        requirements=None,
+        report_dir="/tmp/unused",
+        timeout=None,
+        time_scale=None,
+        catalog_dir=None,
+        invocation_dir=Path.cwd(),
+        second_source_address=second,
+    )
+
+
+def test_second_source_address_must_be_an_ipv4_address() -> None:
+    assert _settings("192.0.2.10").second_source_address == "192.0.2.10"
+    assert _settings().second_source_address is None
+    for bad in ("host.example", "2001:db8::1", "192.0.2.300"):
+        with pytest.raises(SettingsError, match="--second-source-address"):
+            _settings(bad)
+
+
+def test_second_source_is_the_option_else_another_loopback_address_else_none() -> None:
+    assert second_source_for(_settings("192.0.2.10"), "192.0.2.9") == "192.0.2.10"
+    assert second_source_for(_settings(), "127.0.0.1") == "127.0.0.2"
+    assert second_source_for(_settings(), "127.0.0.2") == "127.0.0.3"
+    assert second_source_for(_settings(), "192.0.2.9") is None
+
+
+def test_local_address_towards_a_loopback_target_is_a_loopback_address() -> None:
+    assert ipaddress.IPv4Address(local_address_towards("http://127.0.0.1:9")).is_loopback
+    assert ipaddress.IPv4Address(local_address_towards("https://localhost")).is_loopback
