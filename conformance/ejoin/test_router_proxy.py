@@ -4,8 +4,8 @@
 The configuring checks are destructive: what they add carries the suite's name, is added inactive
 where the document allows it, and is deleted again (the undo is registered first); a status they
 switch is switched back. ``*`` goes into a URL list only while that list is disabled. Whether the
-proxies forward traffic (and apply users and URL lists) is not checked: that needs traffic through
-the device to hosts the suite controls.
+proxies listen and forward traffic (and apply users and URL lists) is checked by
+``test_router_proxy_enforcement.py``, through the device to a server the suite runs itself.
 """
 
 from __future__ import annotations
