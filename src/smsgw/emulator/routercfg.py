@@ -26,6 +26,10 @@ How the documents are read (the schemas under ``schemas/ejoin/router/`` and the 
 * URL lists: entries are host patterns (§8.3.6): ``*``, exact, ``*.suffix``, ``prefix.*``; adding a
   present entry changes nothing, deleting an absent one is refused. :meth:`RouterConfig.url_allowed`
   applies them.
+* Enforcement: :meth:`RouterConfig.active_proxies` names the proxies that listen (active, in a mode
+  whose status is enabled), :meth:`RouterConfig.proxy_user_allowed` applies the users (with the user
+  status enabled only a configured name and pwd are served); :mod:`smsgw.emulator.proxy_server` runs
+  them as real loopback listeners.
 * IP lists (§9-§10): the body holds ``enable`` and the two sets; deletions are applied before
   additions; deleting an absent entry is not an error (the sets are a difference). The switch key is
   ``enable`` (E-EJ-RT-IPLIST-ENBALE: normative); ``enbale`` is read as well, and with the quirk
