@@ -3,6 +3,7 @@ URL lists enforced, listeners stopped with the proxy, on reboot and at shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
 import struct
@@ -18,6 +19,8 @@ from smsgw._http.server import free_port
 from smsgw.emulator.app import RecordingSink
 from smsgw.emulator.clock import VirtualClock
 from smsgw.emulator.device import DeviceConfig
+from smsgw.emulator.proxy_server import ProxyListeners
+from smsgw.emulator.routercfg import RouterConfig, SimplePorts
 from smsgw.emulator.serve import Fleet
 
 AUTH = {"username": "root", "password": "root"}
@@ -292,4 +295,25 @@ def test_listeners_restart_on_reboot_and_stop_with_the_emulator(target):
             assert before.recv(1) == b""  # the reboot closed the open connection
         assert _get(port, f"http://127.0.0.1:{target_port}/again").endswith(b"target /again")
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT):
+        pass
+
+
+def test_concurrent_syncs_start_each_proxy_once_and_close_stops_them():
+    router = RouterConfig(SimplePorts(["100.64.0.1"]))
+    body = b'{"proxies": [{"name": "a", "port": %d, "interfaces": [0], "active": 1}]}' % free_port()
+    assert router.handle_proxy({"mode": "http", "op": "add"}, body, 0.0, "POST")[1]["code"] == 0
+    assert router.handle_proxy({"mode": "http", "op": "enabled"}, None, 0.0, "POST")[1]["code"] == 0
+
+    async def scenario() -> tuple[list[dict[str, object]], bool]:
+        listeners = ProxyListeners(router)
+        await asyncio.gather(*(listeners.sync("boot") for _ in range(5)))
+        state = listeners.state()
+        await listeners.close()
+        return state, listeners.state() == []
+
+    state, closed = asyncio.run(scenario())
+    assert len(state) == 1
+    assert state[0]["port"] == state[0]["listening"]
+    assert closed
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", state[0]["port"]), timeout=TIMEOUT):
         pass

@@ -83,7 +83,7 @@ class EmulatorApp:
         self._ticker: asyncio.Task[None] | None = None
         self._openapi: bytes | None = None
         #: the router's proxies as real loopback listeners (router-2.2 §8), synced after each request
-        router = device.router if isinstance(device, Device) else None
+        router = device.router if isinstance(device, Device) and device.profile.router_endpoints else None
         self.proxies = ProxyListeners(router) if router is not None else None
 
     # -- ASGI ----------------------------------------------------------------------------------

@@ -76,23 +76,31 @@ class ProxyListeners:
         self._listeners: dict[tuple[str, str, int], _Listener] = {}
         self._writers: set[asyncio.StreamWriter] = set()
         self._boot: object = None
+        self._lock = asyncio.Lock()  # concurrent requests never start one proxy twice
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def sync(self, boot: object = None) -> None:
         """Listen for every active proxy, stop the others; a new ``boot`` token restarts them all."""
-        if boot != self._boot:
-            self._boot = boot
-            await self.close()
         wanted = set(self.router.active_proxies())
-        for key in [k for k in self._listeners if k not in wanted]:
-            await self._stop(self._listeners.pop(key))
-        for key in sorted(wanted - self._listeners.keys()):
-            listener = await self._start(*key)
-            if listener is not None:
-                self._listeners[key] = listener
+        if boot == self._boot and wanted == self._listeners.keys():
+            return
+        async with self._lock:
+            if boot != self._boot:
+                self._boot = boot
+                await self._close()
+            for key in [k for k in self._listeners if k not in wanted]:
+                await self._stop(self._listeners.pop(key))
+            for key in sorted(wanted - self._listeners.keys()):
+                listener = await self._start(*key)
+                if listener is not None:
+                    self._listeners[key] = listener
 
     async def close(self) -> None:
         """Stop every listener and close every open proxy connection."""
+        async with self._lock:
+            await self._close()
+
+    async def _close(self) -> None:
         listeners, self._listeners = list(self._listeners.values()), {}
         for listener in listeners:
             await self._stop(listener)
