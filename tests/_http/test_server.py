@@ -38,6 +38,17 @@ def test_server_thread_answers_on_connections_without_nagle() -> None:
         assert all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets)
 
 
+async def client_app(scope: Scope, receive: Receive, send: Send) -> None:
+    await read_body(receive, limit=16)
+    await send_json(send, 200, {"client": scope["client"][0]})
+
+
+def test_server_thread_sees_the_tcp_peer_not_a_forwarded_for_header() -> None:
+    with ServerThread(client_app) as server:
+        response = httpx.get(server.url + "/", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
+    assert response.json() == {"client": "127.0.0.1"}
+
+
 def test_read_body_refuses_bodies_over_the_limit() -> None:
     with ServerThread(echo_app) as server:
         response = httpx.post(server.url + "/x", content=b"a" * 17, timeout=5)

@@ -34,7 +34,14 @@ class ServerThread:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.port: int = int(self._sock.getsockname()[1])
-        options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "off"}
+        # proxy_headers off: the apps record and judge the TCP peer (the receiver's source address, the
+        # emulator's IP lists); uvicorn's default would let a loopback client's X-Forwarded-For replace it
+        options: dict[str, Any] = {
+            "log_level": "warning",
+            "access_log": False,
+            "lifespan": "off",
+            "proxy_headers": False,
+        }
         options.update(uvicorn_options)
         self._server = uvicorn.Server(uvicorn.Config(app, **options))
         self._thread = threading.Thread(target=self._run, name=f"asgi-{self.port}", daemon=True)
