@@ -103,10 +103,12 @@ class ProxyListeners:
     async def _close(self) -> None:
         listeners, self._listeners = list(self._listeners.values()), {}
         for listener in listeners:
-            await self._stop(listener)
-        for writer in list(self._writers):
+            listener.server.close()
+        for writer in list(self._writers):  # open connections first: wait_closed waits for them
             writer.close()
         self._writers.clear()
+        for listener in listeners:
+            await self._stop(listener)
 
     def state(self) -> list[dict[str, object]]:
         """Where each proxy listens (``port``: the configured one, ``listening``: the real one)."""
