@@ -118,7 +118,12 @@ class ProxyListeners:
         ]
 
     async def _start(self, mode: str, name: str, port: int) -> _Listener | None:
+        started: list[asyncio.Server] = []
+
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            if started and not started[0].is_serving():  # accepted just before the listener stopped
+                writer.close()
+                return
             await self._serve(mode, reader, writer)
 
         for candidate in (port, 0):
@@ -126,6 +131,7 @@ class ProxyListeners:
                 server = await asyncio.start_server(handle, self.host, candidate, reuse_address=True)
             except OSError:
                 continue
+            started.append(server)
             bound = int(server.sockets[0].getsockname()[1])
             return _Listener(mode, name, port, bound, server)
         log.warning("proxy %s could not listen", name)
