@@ -599,20 +599,36 @@ def test_save_is_accepted_and_its_ports_ignored(check, ejoin):
     )
 
 
-@pytest.mark.requirement("EJ-CMD-REBOOT", "EJ-STATUS-DEVSTATUS-SEQ-STARTS-1")
-def test_reboot_restarts_the_device(check, bench, command_pushes):
-    """gateway-2.4 §5.1.3: "reboot: reboot device"; §4.1.3: "seq | Int | Device status message
-    sequence number, start from 1."
+@dataclass
+class Reboot:
+    """One reboot of the device, shared by the checks that need it (a real device takes minutes)."""
 
-    Reboots the device and waits until it answers again with its ports registered: a restarted
-    device counts its dev-status messages from 1 again (the first one, pushed or answered, has seq
-    1)."""
+    answer: Any
+    seq_before: Any
+    seqs: list[int]
+    back: bool
+    ssrc_before: Any
+    ssrc_after: Any
+
+
+def _ssrc(ejoin: Any) -> Any:
+    """goip_get_sms's ssrc (None when the device does not answer one)."""
+    try:
+        data = ejoin.get_sms(sms_num=1).data
+    except ClientError:
+        return None
+    return data.get("ssrc") if isinstance(data, dict) else None
+
+
+@pytest.fixture(scope="module")
+def reboot(bench, command_pushes) -> Reboot:
+    """Reboots the device and waits until it answers again with its ports registered."""
     ejoin = bench.ejoin
     registered = [p for p, e in current_cards(ejoin).items() if _st(e) == REGISTERED]
     seq_before = (ejoin.get_status().data or {}).get("seq")
+    ssrc_before = _ssrc(ejoin)
     mark = command_pushes.mark()
     resp = ejoin.send_cmd({"type": "command", "op": "reboot"})
-    check.attach("seq before the reboot", str(seq_before))
 
     def answered() -> Any:
         try:
@@ -631,16 +647,49 @@ def test_reboot_restarts_the_device(check, bench, command_pushes):
     ]
     seqs = [*pushed, *([first["seq"]] if first else [])]
     back = bench.registered_again(registered)
+    return Reboot(resp, seq_before, seqs, back, ssrc_before, _ssrc(ejoin) if first else None)
+
+
+@pytest.mark.requirement("EJ-CMD-REBOOT", "EJ-STATUS-DEVSTATUS-SEQ-STARTS-1")
+def test_reboot_restarts_the_device(check, reboot):
+    """gateway-2.4 §5.1.3: "reboot: reboot device"; §4.1.3: "seq | Int | Device status message
+    sequence number, start from 1."
+
+    Reboots the device and waits until it answers again with its ports registered: a restarted
+    device counts its dev-status messages from 1 again (the first one, pushed or answered, has seq
+    1)."""
+    seqs, seq_before = reboot.seqs, reboot.seq_before
+    check.attach("seq before the reboot", str(seq_before))
     check.expect(
-        _ok(resp) and bool(seqs) and isinstance(seq_before, int) and min(seqs) < seq_before and back,
-        f"reboot: {_answer(resp)}; dev-status seq {seq_before!r} before, {seqs[:4]} after; ports registered "
-        f"again: {back}",
+        _ok(reboot.answer)
+        and bool(seqs)
+        and isinstance(seq_before, int)
+        and min(seqs) < seq_before
+        and reboot.back,
+        f"reboot: {_answer(reboot.answer)}; dev-status seq {seq_before!r} before, {seqs[:4]} after; ports "
+        f"registered again: {reboot.back}",
         requirement="EJ-CMD-REBOOT",
     )
     check.expect(
         bool(seqs) and min(seqs) == 1,
         f"the first dev-status after the reboot has seq {min(seqs) if seqs else None!r}",
         requirement="EJ-STATUS-DEVSTATUS-SEQ-STARTS-1",
+    )
+
+
+@pytest.mark.requirement("EJ-GETSMS-SSRC-CHANGES-ON-RESTART")
+def test_ssrc_changes_when_the_device_restarts(check, reboot):
+    """gateway-2.4 §8.1: "If the device restarts, return a different ssrc synchronization source ID
+    and return to step 1."; §8.2.3 "ssrc". Reads goip_get_sms's ssrc before and after the module's one
+    reboot (shared with the reboot check)."""
+    if reboot.ssrc_before is None:
+        check.fail("goip_get_sms answered no ssrc before the reboot")
+        return
+    if not reboot.seqs:
+        check.skip("the device did not answer again after the reboot (the reboot check says why)")
+    check.expect(
+        reboot.ssrc_after is not None and reboot.ssrc_after != reboot.ssrc_before,
+        f"ssrc {reboot.ssrc_before!r} before the reboot, {reboot.ssrc_after!r} after",
     )
 
 
