@@ -64,3 +64,19 @@ def queued_tids(ejoin: Any, port: int) -> dict[int, int] | None:
             return found
         pos += page
     return found
+
+
+# -- router-2.2 /proxy* answers (test_router_proxy.py, test_router_proxy_enforcement.py) ----------
+def router_data(resp: Any) -> dict[str, Any]:
+    """A router answer's JSON object ({} when it is not one)."""
+    return resp.data if isinstance(resp.data, dict) else {}
+
+
+def router_ok(resp: Any) -> bool:
+    """A router answer that is not an HTTP error and says ``code`` 0."""
+    return bool(resp.status < 400 and router_data(resp).get("code") == 0)
+
+
+def proxy_enabled(ejoin: Any, endpoint: str, mode: str) -> Any:
+    """The ``enabled`` of a /proxy* endpoint's state (``state=1``)."""
+    return router_data(ejoin.get(endpoint, mode=mode, state=1)).get("enabled")

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from ejoin_support import proxy_enabled, router_data, router_ok
 
 from smsgw.client import EjoinClient
 
@@ -33,20 +34,8 @@ def anonymous(conformance: Any) -> Iterator[EjoinClient]:
         yield client
 
 
-def _data(resp: Any) -> dict[str, Any]:
-    return resp.data if isinstance(resp.data, dict) else {}
-
-
-def _ok(resp: Any) -> bool:
-    return resp.status < 400 and _data(resp).get("code") == 0
-
-
-def _enabled(ejoin: Any, endpoint: str, mode: str) -> Any:
-    return _data(ejoin.get(endpoint, mode=mode, state=1)).get("enabled")
-
-
 def _listed(ejoin: Any, endpoint: str, mode: str) -> list[Any]:
-    items = _data(ejoin.get(endpoint, mode=mode)).get(LISTED[endpoint])
+    items = router_data(ejoin.get(endpoint, mode=mode)).get(LISTED[endpoint])
     return items if isinstance(items, list) else []
 
 
@@ -71,7 +60,7 @@ def test_proxy_endpoint_answers_its_status(check, ejoin, endpoint, mode):
     /proxy_access_log."""
     answers = {state: ejoin.get(endpoint, mode=mode, state=state) for state in (1, 0)}
     for state, resp in answers.items():
-        data = _data(resp)
+        data = router_data(resp)
         check.schema(f"ejoin/router/{endpoint}.response", data, requirement="EJ-PROXY-ENDPOINTS")
         check.expect(
             resp.status == 200 and isinstance(resp.data, dict),
@@ -109,20 +98,20 @@ def test_proxy_request_without_mode_or_credentials_is_refused(check, ejoin, anon
     socks5"; "username Device username, Required Y; password Device password, Required Y"."""
     resp = ejoin.get(endpoint, state=1)
     check.expect(
-        not _ok(resp),
+        not router_ok(resp),
         f"GET /{endpoint} without mode answered {resp.text[:200]}",
         requirement="EJ-PROXY-MODE-REQUIRED",
     )
     resp = ejoin.get(endpoint, mode="ftp", state=1)
     check.expect(
-        not _ok(resp),
+        not router_ok(resp),
         f"GET /{endpoint}?mode=ftp answered {resp.text[:200]}",
         requirement="EJ-PROXY-MODE-REQUIRED",
     )
     anonymous.listeners[:] = list(ejoin.listeners)  # its exchanges are this check's evidence
     resp = anonymous.request("GET", endpoint, params={"mode": "http", "state": 1})
     check.expect(
-        not _ok(resp),
+        not router_ok(resp),
         f"GET /{endpoint} without credentials answered {resp.text[:200]}",
         requirement="EJ-PROXY-CREDENTIALS-REQUIRED",
     )
@@ -142,7 +131,7 @@ def test_proxy_configuration_is_listed_with_its_size(check, ejoin, mode):
         ("proxy_black_list", "EJ-PROXY-URL-LIST-INFO"),
     ):
         resp = ejoin.get(endpoint, mode=mode)
-        data = _data(resp)
+        data = router_data(resp)
         check.schema(f"ejoin/router/{endpoint}.response", data, requirement=requirement)
         key = LISTED[endpoint]
         items = data.get(key)
@@ -174,7 +163,7 @@ def test_proxy_status_is_switched_by_post_only(check, ejoin, restore, endpoint):
     own = "EJ-PROXY-ACCESS-LOG" if endpoint == "proxy_access_log" else "EJ-PROXY-SET-STATUS"
     other = "EJ-PROXY-SET-STATUS" if endpoint == "proxy_access_log" else "EJ-PROXY-ACCESS-LOG"
     check.info("graded by the other endpoints' cases", requirement=other)
-    before = _enabled(ejoin, endpoint, mode)
+    before = proxy_enabled(ejoin, endpoint, mode)
     if before not in (0, 1):
         check.fail(f"GET /{endpoint}?state=1 is unreadable: {before!r}")
         return
@@ -183,22 +172,22 @@ def test_proxy_status_is_switched_by_post_only(check, ejoin, restore, endpoint):
     back = "disabled" if flipped else "enabled"
     restore.push(f"/{endpoint} op={back}", lambda: ejoin.post(endpoint, None, mode=mode, op=back))
     ejoin.get(endpoint, mode=mode, op=op)
-    after_get = _enabled(ejoin, endpoint, mode)
+    after_get = proxy_enabled(ejoin, endpoint, mode)
     check.expect(
         after_get == before,
         f"a GET with op={op} changed /{endpoint} from {before} to {after_get!r}",
         requirement="EJ-PROXY-GET-READS-POST-WRITES",
     )
     resp = ejoin.post(endpoint, None, mode=mode, op=op)
-    after = _enabled(ejoin, endpoint, mode)
+    after = proxy_enabled(ejoin, endpoint, mode)
     check.expect(
-        _ok(resp) and after == flipped,
+        router_ok(resp) and after == flipped,
         f"POST /{endpoint} op={op} answered {resp.text[:120]}; the status is now {after!r}",
         requirement=own,
     )
     resp = ejoin.post(endpoint, None, mode=mode, op=back)
     check.expect(
-        _ok(resp) and _enabled(ejoin, endpoint, mode) == before,
+        router_ok(resp) and proxy_enabled(ejoin, endpoint, mode) == before,
         f"POST /{endpoint} op={back} did not switch it back",
         requirement=own,
     )
@@ -240,7 +229,7 @@ def test_proxy_is_added_updated_and_deleted(check, ejoin, restore, mode):
     listed = _names(ejoin, "proxy", mode)
     added += [full, name]
     check.expect(
-        _ok(resp) and (full in listed or name in listed),
+        router_ok(resp) and (full in listed or name in listed),
         f"op=add answered {resp.text[:120]}; listed: {sorted(map(str, listed))[:8]}",
         requirement="EJ-PROXY-ADD",
     )
@@ -263,7 +252,7 @@ def test_proxy_is_added_updated_and_deleted(check, ejoin, restore, mode):
     )
     names = _names(ejoin, "proxy", mode)
     check.expect(
-        not _ok(resp) and partial not in names and PREFIX[mode] + partial not in names,
+        not router_ok(resp) and partial not in names and PREFIX[mode] + partial not in names,
         f"a proxy without active was added ({resp.text[:120]})",
         requirement="EJ-PROXY-ADD-FIELDS",
     )
@@ -277,7 +266,7 @@ def test_proxy_is_added_updated_and_deleted(check, ejoin, restore, mode):
     )
     names = _names(ejoin, "proxy", mode)
     check.expect(
-        not _ok(resp) and long_name not in names and PREFIX[mode] + long_name not in names,
+        not router_ok(resp) and long_name not in names and PREFIX[mode] + long_name not in names,
         f"a proxy name of 33 characters was taken ({resp.text[:120]})",
         requirement="EJ-PROXY-NAME-MAX-32",
     )
@@ -285,14 +274,14 @@ def test_proxy_is_added_updated_and_deleted(check, ejoin, restore, mode):
     resp = ejoin.post("proxy", {"proxies": [{"name": shown, "active": 1}]}, mode=mode, op="update")
     entry = _names(ejoin, "proxy", mode).get(shown, {})
     check.expect(
-        _ok(resp) and entry.get("active") == 1,
+        router_ok(resp) and entry.get("active") == 1,
         f"op=update active 1 answered {resp.text[:120]}; the proxy is {entry!r}",
         requirement="EJ-PROXY-UPDATE",
     )
     resp = ejoin.post("proxy", {"proxies": [{"name": shown}]}, mode=mode, op="delete")
     check.schema("ejoin/router/proxy.response", resp, requirement="EJ-PROXY-DELETE")
     check.expect(
-        _ok(resp) and shown not in _names(ejoin, "proxy", mode),
+        router_ok(resp) and shown not in _names(ejoin, "proxy", mode),
         f"op=delete answered {resp.text[:120]}; the proxy is still listed",
         requirement="EJ-PROXY-DELETE",
     )
@@ -323,7 +312,7 @@ def test_proxy_user_is_added_updated_and_deleted(check, ejoin, restore):
     entry = _names(ejoin, "proxy_user", mode).get(name, {})
     shown = {k: v for k, v in entry.items() if k != "pwd"}
     check.expect(
-        _ok(resp)
+        router_ok(resp)
         and entry.get("interfaces") == [0]
         and entry.get("mark", entry.get("Mark")) == "smsgw-suite",
         f"op=add answered {resp.text[:120]}; the user is listed as {shown!r}",
@@ -338,20 +327,20 @@ def test_proxy_user_is_added_updated_and_deleted(check, ejoin, restore):
         if bad["name"] in names:
             ejoin.post("proxy_user", {"users": [{"name": bad["name"]}]}, mode=mode, op="delete")
         check.expect(
-            not _ok(resp) and bad["name"] not in names,
+            not router_ok(resp) and bad["name"] not in names,
             f"{what} of 21 characters was taken ({resp.text[:120]})",
             requirement="EJ-PROXY-USER-NAME-PWD-MAX-20",
         )
     resp = ejoin.post("proxy_user", {"users": [{"name": name, "interfaces": [1]}]}, mode=mode, op="update")
     entry = _names(ejoin, "proxy_user", mode).get(name, {})
     check.expect(
-        _ok(resp) and entry.get("interfaces") == [1],
+        router_ok(resp) and entry.get("interfaces") == [1],
         f"op=update interfaces [1] answered {resp.text[:120]}; interfaces now {entry.get('interfaces')!r}",
         requirement="EJ-PROXY-USER-UPDATE",
     )
     resp = ejoin.post("proxy_user", {"users": [{"name": name}]}, mode=mode, op="delete")
     check.expect(
-        _ok(resp) and name not in _names(ejoin, "proxy_user", mode),
+        router_ok(resp) and name not in _names(ejoin, "proxy_user", mode),
         f"op=delete answered {resp.text[:120]}; the user is still listed",
         requirement="EJ-PROXY-USER-DELETE",
     )
@@ -367,7 +356,7 @@ def test_proxy_url_list_takes_every_pattern_form(check, ejoin, restore, endpoint
     tag = secrets.token_hex(3)
     patterns = [f"www.smsgw{tag}.invalid", f"*.smsgw{tag}.invalid", f"www.smsgw{tag}.*"]
     before = _listed(ejoin, endpoint, mode)
-    if _enabled(ejoin, endpoint, mode) == 0 and "*" not in before:
+    if proxy_enabled(ejoin, endpoint, mode) == 0 and "*" not in before:
         patterns.append("*")
     ours = [p for p in patterns if p not in before]
 
@@ -380,21 +369,21 @@ def test_proxy_url_list_takes_every_pattern_form(check, ejoin, restore, endpoint
     resp = ejoin.post(endpoint, {"urls": ours}, mode=mode, op="add")
     listed = _listed(ejoin, endpoint, mode)
     check.expect(
-        _ok(resp) and all(p in listed for p in ours),
+        router_ok(resp) and all(p in listed for p in ours),
         f"op=add {ours} answered {resp.text[:120]}; listed {listed!r}"[:300],
         requirement="EJ-PROXY-URL-LIST-ADD",
     )
     for pattern in ours:
-        if not _ok(resp) or pattern not in listed:
+        if not router_ok(resp) or pattern not in listed:
             alone = ejoin.post(endpoint, {"urls": [pattern]}, mode=mode, op="add")
             check.expect(
-                _ok(alone), f"the pattern {pattern!r} was refused", requirement="EJ-PROXY-URL-PATTERNS"
+                router_ok(alone), f"the pattern {pattern!r} was refused", requirement="EJ-PROXY-URL-PATTERNS"
             )
-    check.expect(_ok(resp), f"the patterns {ours} were refused", requirement="EJ-PROXY-URL-PATTERNS")
+    check.expect(router_ok(resp), f"the patterns {ours} were refused", requirement="EJ-PROXY-URL-PATTERNS")
     resp = ejoin.post(endpoint, {"urls": ours}, mode=mode, op="delete")
     listed = _listed(ejoin, endpoint, mode)
     check.expect(
-        _ok(resp) and not any(p in listed for p in ours) and all(p in listed for p in before),
+        router_ok(resp) and not any(p in listed for p in ours) and all(p in listed for p in before),
         f"op=delete {ours} answered {resp.text[:120]}; listed {listed!r}"[:300],
         requirement="EJ-PROXY-URL-LIST-DELETE",
     )

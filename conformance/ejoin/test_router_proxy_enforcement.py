@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from ejoin_support import proxy_enabled, router_data, router_ok
 
 from smsgw._http.server import free_port
 from smsgw.pytest_plugin.timers import poll_interval, wait_until
@@ -233,32 +234,23 @@ def _refused(answer: Answer, target: Target, path: str) -> bool:
     return path not in target.hits and not (answer.status is not None and 200 <= answer.status < 300)
 
 
-def _data(resp: Any) -> dict[str, Any]:
-    return resp.data if isinstance(resp.data, dict) else {}
-
-
-def _ok(resp: Any) -> bool:
-    return resp.status < 400 and _data(resp).get("code") == 0
-
-
-def _enabled(ejoin: Any, endpoint: str, mode: str) -> Any:
-    return _data(ejoin.get(endpoint, mode=mode, state=1)).get("enabled")
-
-
 def _listed(ejoin: Any, endpoint: str, key: str, mode: str) -> list[Any]:
-    items = _data(ejoin.get(endpoint, mode=mode)).get(key)
+    items = router_data(ejoin.get(endpoint, mode=mode)).get(key)
     return items if isinstance(items, list) else []
 
 
 def _switch_on(ejoin: Any, restore: Any, endpoint: str, mode: str) -> bool:
     """Enable ``endpoint``'s status (switched back afterwards if it was off); False when refused."""
-    before = _enabled(ejoin, endpoint, mode)
+    before = proxy_enabled(ejoin, endpoint, mode)
     if before == 1:
         return True
     restore.push(
         f"/{endpoint}?mode={mode} op=disabled", lambda: ejoin.post(endpoint, None, mode=mode, op="disabled")
     )
-    return _ok(ejoin.post(endpoint, None, mode=mode, op="enabled")) and _enabled(ejoin, endpoint, mode) == 1
+    return (
+        router_ok(ejoin.post(endpoint, None, mode=mode, op="enabled"))
+        and proxy_enabled(ejoin, endpoint, mode) == 1
+    )
 
 
 def _emulator_listening(conformance: Any, names: tuple[str, ...]) -> tuple[str, int] | bool | None:
@@ -310,7 +302,7 @@ def _open_proxy(ejoin: Any, restore: Any, conformance: Any, timers: Any, mode: s
 
     restore.push(f"delete the suite's {mode} proxy", undo)
     item = {"name": name, "port": port, "interfaces": [0], "active": 1}
-    if not _ok(ejoin.post("proxy", {"proxies": [item]}, mode=mode, op="add")):
+    if not router_ok(ejoin.post("proxy", {"proxies": [item]}, mode=mode, op="add")):
         pytest.skip(f"the device did not add a {mode} proxy (graded by EJ-PROXY-ADD)")
     if not _switch_on(ejoin, restore, "proxy", mode):
         pytest.skip(f"the device did not enable the {mode} proxy (graded by EJ-PROXY-SET-STATUS)")
@@ -403,7 +395,7 @@ def test_proxy_with_users_enabled_serves_only_configured_credentials(
 
     restore.push(f"delete the suite's {opened.mode} proxy user", undo)
     user = {"name": name, "pwd": pwd, "interfaces": [0], "mark": "smsgw-suite"}
-    if not _ok(ejoin.post("proxy_user", {"users": [user]}, mode=opened.mode, op="add")):
+    if not router_ok(ejoin.post("proxy_user", {"users": [user]}, mode=opened.mode, op="add")):
         check.skip("the device did not add a proxy user (graded by EJ-PROXY-USER-ADD)")
     # with users still as they were, the suite's (valid) credentials reach the target
     _reached(check, opened, proxy_target, lambda p: proxy.fetch(proxy_target, p, name, pwd), "a proxy user")
@@ -440,7 +432,7 @@ def _url_list(ejoin: Any, restore: Any, endpoint: str, patterns: list[str], mode
             ejoin.post(endpoint, {"urls": present}, mode=mode, op="delete")
 
     restore.push(f"delete the suite's patterns from /{endpoint}?mode={mode}", undo)
-    return _ok(ejoin.post(endpoint, {"urls": ours}, mode=mode, op="add"))
+    return router_ok(ejoin.post(endpoint, {"urls": ours}, mode=mode, op="add"))
 
 
 @pytest.mark.requirement("EJ-PROXY-WHITELIST-ENFORCED")
