@@ -29,9 +29,8 @@ from email.policy import HTTP
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import httpx
 import pytest
-from ejoin_support import SMS_TEXT, poll_interval, port_number, status_code, wait_until
+from ejoin_support import SMS_TEXT, emulator_control, poll_interval, port_number, status_code, wait_until
 from sms_exchange import own_numbers, same_number, utc_window
 
 from smsgw.receiver import WaitTimeoutError
@@ -101,17 +100,7 @@ STANDARD_FIELDS = frozenset(
 def emulator(conformance: Any, body: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """Set the MMS Inbox page of this project's emulator (POST ``/_emu/config``), or read its state
     (GET ``/_emu/state``); None on a real device."""
-    try:
-        resp = httpx.request(
-            "POST" if body is not None else "GET",
-            f"{conformance.target}/_emu/{'config' if body is not None else 'state'}",
-            json=body,
-            timeout=conformance.timeout,
-            verify=False,  # noqa: S501 - the emulator's own loopback certificate
-        )
-        data = resp.json() if resp.status_code == 200 else None
-    except (httpx.HTTPError, ValueError):
-        return None
+    data = emulator_control(conformance, "config" if body is not None else "state", body)
     return data if isinstance(data, dict) else None
 
 

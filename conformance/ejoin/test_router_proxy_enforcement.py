@@ -33,9 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
-from ejoin_support import proxy_enabled, router_data, router_ok
+from ejoin_support import emulator_control, proxy_enabled, router_data, router_ok
 
 from smsgw._http.server import free_port
 from smsgw.pytest_plugin.timers import poll_interval, wait_until
@@ -256,11 +255,8 @@ def _switch_on(ejoin: Any, restore: Any, endpoint: str, mode: str) -> bool:
 def _emulator_listening(conformance: Any, names: tuple[str, ...]) -> tuple[str, int] | bool | None:
     """On this project's emulator: where the proxy named one of ``names`` listens (None: it does not
     listen). False on a real device (no ``/_emu/state``)."""
-    try:
-        resp = httpx.get(f"{conformance.target}/_emu/state", timeout=conformance.timeout)
-        listeners = resp.json().get("proxy_listeners") if resp.status_code == 200 else None
-    except (httpx.HTTPError, ValueError, AttributeError):
-        return False
+    state = emulator_control(conformance, "state")
+    listeners = state.get("proxy_listeners") if isinstance(state, dict) else None
     if not isinstance(listeners, list):
         return False
     for item in listeners:

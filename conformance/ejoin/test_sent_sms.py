@@ -21,9 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
-from ejoin_support import SMS_TEXT, json_media_type, port_number, status_code, wait_until
+from ejoin_support import SMS_TEXT, emulator_control, json_media_type, port_number, status_code, wait_until
 from sms_exchange import same_number, utc_window
 
 SENT_PUSH = "ejoin/sent-sms.push"
@@ -317,12 +316,7 @@ USAGE_KEYS = {"call": ("mcn_", "mtn_"), "sms": ("smsctl_",), "traffic": ("datafl
 def _emulator_config(conformance: Any, body: dict[str, Any]) -> dict[str, Any] | None:
     """POST to this project's emulator's ``/_emu/config`` (web-page settings): its state, None on a
     real device."""
-    try:
-        with httpx.Client(timeout=conformance.timeout, verify=False) as client:  # noqa: S501 - loopback emulator
-            resp = client.post(f"{conformance.target}/_emu/config", json=body)
-        data = resp.json() if resp.status_code == 200 else None
-    except (httpx.HTTPError, ValueError):
-        return None
+    data = emulator_control(conformance, "config", body)
     return data if isinstance(data, dict) else None
 
 

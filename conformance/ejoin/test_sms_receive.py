@@ -18,9 +18,16 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-import httpx
 import pytest
-from ejoin_support import SMS_TEXT, json_media_type, poll_interval, port_number, status_code, wait_until
+from ejoin_support import (
+    SMS_TEXT,
+    emulator_control,
+    json_media_type,
+    poll_interval,
+    port_number,
+    status_code,
+    wait_until,
+)
 from sms_exchange import b64, same_number, utc_window
 
 RECV_PUSH = "ejoin/recv-sms.push"
@@ -271,23 +278,6 @@ def test_recv_sms_url_carries_version_1_1(check, sms_exchange):
     for push in exchange.received[:4]:
         version = parse_qs(push.query or "").get("version")
         check.expect(version == ["1.1"], f"recv-sms URL query {push.query!r}")
-
-
-def emulator_control(conformance: Any, path: str, body: dict[str, Any] | None = None) -> Any:
-    """GET (``body`` None) or POST to the control API of this project's emulator (``/_emu/...``):
-    its JSON answer, None on a real device.  Only for what a device sets on its web pages."""
-    url = f"{conformance.target}/_emu/{path}"
-    try:
-        with httpx.Client(timeout=conformance.timeout, verify=False) as client:  # noqa: S501 - loopback emulator
-            resp = client.get(url) if body is None else client.post(url, json=body)
-    except httpx.HTTPError:
-        return None
-    if resp.status_code != 200:
-        return None
-    try:
-        return resp.json()
-    except ValueError:
-        return None
 
 
 def _point_sms_url(ejoin: Any, restore: Any, url: str, **settings: Any) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from ejoin_support import json_media_type, port_number
+from ejoin_support import emulator_control, json_media_type, port_number
 
 from smsgw.receiver import WaitTimeoutError
 
@@ -576,13 +576,7 @@ ROUTER_ST_CODES = frozenset({0, 1, 2, 3, 5, 6, 7, 8, 9, 11, 12})
 def _emulator_sim(conformance: Any, body: dict[str, Any]) -> bool:
     """POST /_emu/sim to this project's emulator (a slot emptied or filled); False on a real device,
     which has no such API: an empty slot is a physical fact the suite cannot cause."""
-    import httpx
-
-    try:
-        resp = httpx.post(f"{conformance.target}/_emu/sim", json=body, timeout=conformance.timeout)
-    except httpx.HTTPError:
-        return False
-    return resp.status_code == 200
+    return emulator_control(conformance, "sim", body) is not None
 
 
 def _port_and_slot(name: Any) -> tuple[int, int] | None:
