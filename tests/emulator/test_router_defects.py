@@ -189,3 +189,18 @@ def test_redial_delay_defect_dials_at_once() -> None:
     cfg = RouterConfig(ports, quirks=("defect.redial-delay-ignored",))
     assert cfg.redial("1", "0", "50", 0.0)[1]["code"] == 0
     assert ports.advance(2.0) == [1]
+
+
+def test_a_defect_switched_on_at_run_time_reaches_the_router() -> None:
+    """The router reads the device's live switches: /_emu/faults needs no copy kept in step."""
+    from smsgw.emulator.clock import VirtualClock
+    from smsgw.emulator.device import Device, DeviceConfig
+
+    device = Device(DeviceConfig(profile="router-2.2"), VirtualClock())
+    assert device.router is not None
+    device.router.ip_white.enabled, device.router.ip_white.entries = 1, ["127.0.0.1"]
+    assert not device.router.ip_allowed("127.0.0.2")
+    device.switches.set("defect.ip-white-not-enforced", True)
+    assert device.router.ip_allowed("127.0.0.2")
+    device.switches.set("defect.ip-white-not-enforced", False)
+    assert not device.router.ip_allowed("127.0.0.2")

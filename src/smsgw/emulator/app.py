@@ -244,8 +244,6 @@ class EmulatorApp:
         device = self.device
         if self.proxies is None or not isinstance(device, Device) or device.router is None:
             return
-        if device.router.quirks != device.switches.enabled:
-            device.router.quirks = frozenset(device.switches.enabled)
         await self.proxies.sync(device.inbox.ssrc)
 
     async def _dinstar_control(

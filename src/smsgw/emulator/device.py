@@ -1161,7 +1161,6 @@ class Device:
             body = request.body or None
         handler = getattr(component, f"handle_{op_name}")
         if component is self.router:
-            self.router.quirks = frozenset(self.switches.active())
             status, payload = handler(request.query, body, self.clock.now(), request.method)
         else:
             status, payload = handler(request.query, body, self.clock.now())
@@ -1465,7 +1464,7 @@ def _make_router(device: Device) -> RouterConfig | None:
     if not (device.profile.router_endpoints or "redial" in device.profile.extra_ops):
         return None
     ips = [f"100.64.{device.config.index % 256}.{p}" for p in range(1, device.n_ports + 1)]
-    return RouterConfig(SimplePorts(ips), quirks=device.switches.active())
+    return RouterConfig(SimplePorts(ips), quirks=device.switches.enabled)
 
 
 def _letter_shifted(rpt: dict[str, Any]) -> dict[str, Any]:

@@ -472,7 +472,9 @@ class RouterConfig:
         data_service_enable: int = 1,
     ) -> None:
         self.ports = ports
-        self.quirks = frozenset(quirks)
+        #: the switches on: a device passes its live ``Switches.enabled`` set (switched at run time
+        #: through /_emu/faults), anything else is copied
+        self.quirks: Collection[str] = quirks if isinstance(quirks, set) else frozenset(quirks)
         self.show_user_passwords = show_user_passwords
         self.ttl = ttl
         self.data_service_enable = data_service_enable
