@@ -78,7 +78,7 @@ class Grader:
         registry = self.registry
         if schema not in registry:
             return PushGrade(Verdict.INFO, errors=(f"classified, not checked: no schema named {schema} yet",))
-        if registry.is_valid(schema, instance, strict=True):
+        if registry.flat_strict(schema).is_valid(instance):
             return PASS
         if not registry.is_valid(schema, instance, strict=False):
             return PushGrade(Verdict.FAIL, errors=tuple(registry.errors(schema, instance)))
