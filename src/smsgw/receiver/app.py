@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
 import orjson
@@ -27,7 +27,7 @@ from smsgw._http.asgi import JSON_UTF8, Receive, Scope, Send, send_bytes, send_j
 from smsgw.receiver.classify import PushRejected
 from smsgw.receiver.core import Receiver, WaitTimeoutError
 from smsgw.receiver.redaction import redact_headers, redact_query
-from smsgw.receiver.store import MessageFilter
+from smsgw.receiver.store import MessageFilter, PendingMessage
 from smsgw.receiver.ui import render_page
 from smsgw.receiver.writer import StoreUnavailableError
 
@@ -49,7 +49,14 @@ class _Truncated(Exception):
 _EXPIRED = -1.0
 
 
-class _BodyWatch:
+class Cancellable(Protocol):
+    """What :class:`BodyWatch` stops when its body is late: an ASGI handler's task, or a push read
+    by :mod:`smsgw.receiver.protocol` (whose ``cancel`` answers the 408 itself)."""
+
+    def cancel(self) -> Any: ...
+
+
+class BodyWatch:
     """Deadlines of the request bodies being read, checked by one periodic timer.
 
     A timer per request (``loop.call_later`` + ``cancel``) costs ~7,000 instructions, about as much
@@ -61,23 +68,24 @@ class _BodyWatch:
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self.tick = min(1.0, max(0.01, timeout / 10))
-        self._reading: dict[asyncio.Task[Any] | None, float] = {}
+        self._reading: dict[Cancellable | None, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._added = False
 
-    def add(self, task: asyncio.Task[Any] | None) -> None:
-        loop = asyncio.get_running_loop()
+    def add(self, task: Cancellable | None, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        if loop is None:
+            loop = asyncio.get_running_loop()
         if self._timer is None or loop is not self._loop:
             self._loop = loop
             self._timer = loop.call_later(self.tick, self._check)
         self._reading[task] = loop.time() + self.timeout
         self._added = True
 
-    def discard(self, task: asyncio.Task[Any] | None) -> None:
+    def discard(self, task: Cancellable | None) -> None:
         self._reading.pop(task, None)
 
-    def expired(self, task: asyncio.Task[Any]) -> bool:
+    def expired(self, task: Cancellable) -> bool:
         return self._reading.get(task) == _EXPIRED
 
     def _check(self) -> None:
@@ -100,7 +108,7 @@ class ReceiverApp:
     def __init__(self, receiver: Receiver) -> None:
         self.receiver = receiver
         self.config = receiver.config
-        self._watch = _BodyWatch(self.config.body_timeout)
+        self.body_watch = BodyWatch(self.config.body_timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,7 +123,7 @@ class ReceiverApp:
         if path == UI_PATH or path.startswith(UI_PATH + "/"):
             await self._ui(scope, send)
             return
-        device = self._device_for(path)
+        device = self.push_device(path)
         if device is None:
             await send_json(send, 404, {"code": 404, "reason": f"no push endpoint at {path}"})
             return
@@ -129,8 +137,11 @@ class ReceiverApp:
             return
         await self._push(scope, receive, send, path, device)
 
-    def _device_for(self, path: str) -> str | None:
-        """The device key of a push path, ``""`` for none, ``None`` if not a push path."""
+    def push_device(self, path: str) -> str | None:
+        """The device key of a push path, ``""`` for none, ``None`` if not a push path (nor for the
+        reserved ``/_api`` and ``/_ui``)."""
+        if _reserved(path):
+            return None
         if path.startswith(PUSH_PREFIX):
             key = path[len(PUSH_PREFIX) :].split("/", 1)[0]
             return unquote(key)
@@ -144,22 +155,8 @@ class ReceiverApp:
     # -- pushes -----------------------------------------------------------------------------
     async def _push(self, scope: Scope, receive: Receive, send: Send, path: str, device: str) -> None:
         received_at = time.time()
-        client = scope.get("client")
-        source = f"{client[0]}:{client[1]}" if client else "?"
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
-        content_type: str | None = None
-        declared: int | None = None
-        for key, value in raw_headers:
-            if key == b"content-type":
-                content_type = value.decode("latin-1")
-            elif key == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = None
-        query_string: bytes = scope.get("query_string", b"")
-        query_pairs, query = redact_query(query_string.decode("latin-1")) if query_string else ([], "")
-        headers = redact_headers(raw_headers)
+        content_type, declared = content_headers(raw_headers)
         rejection: PushRejected | None = None
         body_size: int | None = None
         disconnected = False
@@ -178,15 +175,14 @@ class ReceiverApp:
                 if exc.status == 413:
                     body_size = len(exc.body)
                     body = exc.body[:limit]
-        pending = self.receiver.build(
+        pending = self.pending(
             received_at=received_at,
-            source=source,
+            client=scope.get("client"),
             method=scope["method"],
             path=path,
-            query=query,
-            query_pairs=query_pairs,
             device=device,
-            headers=headers,
+            raw_headers=raw_headers,
+            query_string=scope.get("query_string", b""),
             content_type=content_type,
             body=body,
             body_size=body_size,
@@ -199,32 +195,58 @@ class ReceiverApp:
             return
         if disconnected:
             return  # recorded; nobody left to answer
-        if pending.status == 200:
-            await send_bytes(send, 200, _OK_PREFIX + str(message_id).encode() + b"}", JSON_UTF8)
-        else:
-            await send_json(
-                send, pending.status, {"code": pending.status, "reason": pending.problem, "id": message_id}
-            )
+        await send_bytes(send, pending.status, answer_body(pending, message_id), JSON_UTF8)
+
+    def pending(
+        self,
+        *,
+        received_at: float,
+        client: tuple[str, int] | None,
+        method: str,
+        path: str,
+        device: str,
+        raw_headers: list[tuple[bytes, bytes]],
+        query_string: bytes,
+        content_type: str | None,
+        body: bytes,
+        body_size: int | None = None,
+        rejection: PushRejected | None = None,
+    ) -> PendingMessage:
+        """A push as the store takes it: query and headers redacted, then :meth:`Receiver.build`
+        (body redacted, classified, graded, or the rejection recorded)."""
+        query_pairs, query = redact_query(query_string.decode("latin-1")) if query_string else ([], "")
+        return self.receiver.build(
+            received_at=received_at,
+            source=f"{client[0]}:{client[1]}" if client else "?",
+            method=method,
+            path=path,
+            query=query,
+            query_pairs=query_pairs,
+            device=device,
+            headers=redact_headers(raw_headers),
+            content_type=content_type,
+            body=body,
+            body_size=body_size,
+            rejection=rejection,
+        )
 
     async def _read_body(self, receive: Receive, limit: int, declared: int | None) -> bytes:
         """The whole body; raises :class:`_Truncated` on disconnect (400), timeout (408), limit (413).
 
-        The deadline is watched by :class:`_BodyWatch` (one periodic timer for every request, not a
+        The deadline is watched by :class:`BodyWatch` (one periodic timer for every request, not a
         timer per request nor ``asyncio.wait_for`` per chunk, which costs a task each time).
         """
         chunks: list[bytes] = []
         size = 0
         task = asyncio.current_task()
-        watch = self._watch
+        watch = self.body_watch
         watch.add(task)
         try:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
                     got = b"".join(chunks)
-                    raise _Truncated(
-                        got, f"truncated body: client closed after {_of(len(got), declared)} bytes", 400
-                    )
+                    raise _Truncated(got, truncated_reason(len(got), declared), 400)
                 chunk = message.get("body", b"")
                 if chunk:
                     chunks.append(chunk)
@@ -238,11 +260,8 @@ class ReceiverApp:
                 raise
             task.uncancel()
             got = b"".join(chunks)
-            raise _Truncated(
-                got,
-                f"truncated body: {_of(len(got), declared)} bytes received in {self.config.body_timeout:g} s",
-                408,
-            ) from None
+            reason = truncated_reason(len(got), declared, self.config.body_timeout)
+            raise _Truncated(got, reason, 408) from None
         finally:
             watch.discard(task)
 
@@ -313,6 +332,39 @@ class ReceiverApp:
         found = self.receiver.messages(flt, limit=limit, newest_first=True)
         page = render_page(found, self.receiver.counters(), params)
         await send_bytes(send, 200, page.encode("utf-8"), b"text/html; charset=utf-8")
+
+
+def content_headers(raw_headers: list[tuple[bytes, bytes]]) -> tuple[str | None, int | None]:
+    """``Content-Type`` (text) and ``Content-Length`` (``None`` if absent or not a number)."""
+    content_type: str | None = None
+    declared: int | None = None
+    for key, value in raw_headers:
+        if key == b"content-type":
+            content_type = value.decode("latin-1")
+        elif key == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                declared = None
+    return content_type, declared
+
+
+def answer_body(pending: PendingMessage, message_id: int) -> bytes:
+    """The JSON answer to a stored push: ``{"code": 0, "reason": "OK", "id": N}`` or its 4xx."""
+    if pending.status == 200:
+        return _OK_PREFIX + str(message_id).encode() + b"}"
+    return orjson.dumps({"code": pending.status, "reason": pending.problem, "id": message_id})
+
+
+def truncated_reason(got: int, declared: int | None, timeout: float | None = None) -> str:
+    """Why a push's body is incomplete: the client closed (``timeout`` None) or it stalled."""
+    if timeout is None:
+        return f"truncated body: client closed after {_of(got, declared)} bytes"
+    return f"truncated body: {_of(got, declared)} bytes received in {timeout:g} s"
+
+
+def _reserved(path: str) -> bool:
+    return path in (API_PREFIX, UI_PATH) or path.startswith((API_PREFIX + "/", UI_PATH + "/"))
 
 
 def _of(got: int, declared: int | None) -> str:

@@ -184,6 +184,11 @@ class Receiver:
         """Store a message; returns its id once the batch holding it is committed."""
         return await self._writer.submit(pending, asyncio.get_running_loop())
 
+    def enqueue(self, pending: PendingMessage, loop: asyncio.AbstractEventLoop) -> asyncio.Future[int]:
+        """:meth:`submit` for callbacks: the future resolves to the id once the batch is committed
+        (or fails with :class:`~smsgw.receiver.writer.StoreUnavailableError`)."""
+        return self._writer.submit(pending, loop)
+
     def _on_commit(self, pending: Sequence[PendingMessage], ids: Sequence[int]) -> None:
         tally = Counter((m.type, m.verdict.value, 200 <= m.status < 300) for m in pending)
         with self._changed:

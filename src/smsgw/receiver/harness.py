@@ -288,6 +288,7 @@ def start_receiver(
     else:
         from smsgw._http.server import ServerThread
         from smsgw.receiver.app import ReceiverApp
+        from smsgw.receiver.protocol import uvicorn_http
 
         config = ReceiverConfig(
             db=db,
@@ -299,8 +300,9 @@ def start_receiver(
         )
         receiver = Receiver(config, registry).start()
         try:
+            app = ReceiverApp(receiver)
             server = ServerThread(
-                ReceiverApp(receiver), host=host, port=port, timeout_graceful_shutdown=5
+                app, host=host, port=port, timeout_graceful_shutdown=5, http=uvicorn_http(app)
             ).start(startup_timeout)
         except BaseException:
             receiver.close()

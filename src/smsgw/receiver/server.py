@@ -1,4 +1,5 @@
-"""Run a receiver in the foreground (``smsgw receive``): uvicorn (httptools, uvloop) on one socket."""
+"""Run a receiver in the foreground (``smsgw receive``): uvicorn (httptools, uvloop) on one socket,
+pushes taken by :class:`~smsgw.receiver.protocol.PushProtocol`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import uvicorn
 
 from smsgw.receiver.app import ReceiverApp
 from smsgw.receiver.core import Receiver, ReceiverConfig
+from smsgw.receiver.protocol import uvicorn_http
 
 
 def serve(
@@ -44,14 +46,15 @@ def serve(
     bound_port = int(sock.getsockname()[1])
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound_port}"
     receiver = Receiver(config).start()
+    app = ReceiverApp(receiver)
     server = _Server(
         receiver,
         uvicorn.Config(
-            ReceiverApp(receiver),
+            app,
             log_level="warning",
             access_log=False,
             lifespan="off",
-            http="httptools",
+            http=uvicorn_http(app),  # httptools, pushes taken without ASGI
             loop="uvloop",
             proxy_headers=False,  # no ProxyHeadersMiddleware: the client address is the peer's
             timeout_keep_alive=75,
