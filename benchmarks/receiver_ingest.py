@@ -1,17 +1,20 @@
-"""Ingest throughput of the push receiver against a bare body-reading endpoint on the same stack.
+"""Ingest throughput of the push receiver against bare body-reading endpoints.
 
     python -m benchmarks.receiver_ingest            # ~1 min: 5 alternated rounds of 4 s each
     python -m benchmarks.receiver_ingest --quick    # a few seconds: smoke run
     python -m benchmarks.receiver_ingest --breakdown --instructions   # + where a push's CPU goes
 
-Both servers are uvicorn (httptools, uvloop) subprocesses pinned to CPU 0: (a) ``smsgw receive``
-(classify, validate with jsonschema-rs, group-commit into SQLite WAL, ack after the commit) and
-(b) a raw ASGI app that only reads the body and answers a 200 of the same shape. The load generator
+Three uvicorn (httptools, uvloop) subprocesses pinned to CPU 0: (a) ``smsgw receive`` (pushes taken
+by its own protocol subclass, :mod:`smsgw.receiver.protocol`: classify, validate with jsonschema-rs,
+group-commit into SQLite WAL, ack after the commit); (b) ``bare``: a raw ASGI app that only reads the
+body and answers a 200 of the same shape (the usual minimal Python endpoint: the issue's baseline);
+(c) ``bare_protocol``: the receiver's own push protocol with a request cycle that only reads the
+body and answers (the HTTP part of the receiver alone: what validating and storing add). The load generator
 is this process, pinned to CPU 1: a raw asyncio (uvloop) HTTP/1.1 keep-alive client over several
 connections, one request in flight per connection, each sending the same ~7.8 KB normative
-``dev-status``. Rounds alternate a/b in ABBA order to cancel drift (other processes share the
-machine); the report prints medians, the ratio a/b (of the medians, and the median of the per-round
-ratios), p50/p99 ack latency, each server's CPU time per answered request (all its threads: the
+``dev-status``. Rounds alternate in ABC CBA order to cancel drift (other processes share the
+machine); the report prints medians, the ratios a/b and a/c (of the medians; a/b also the median of
+the per-round ratios), p50/p99 ack latency, each server's CPU time per answered request (all its threads: the
 cost, independent of how busy the machine was), the client's CPU use (to show it is not the
 bottleneck) and the receiver's own count of stored messages against the 2xx the client saw. The
 client is ``benchmarks._loadgen``. JSON goes to ``reports/bench/receiver_ingest.json``.
@@ -21,8 +24,9 @@ over receiver server CPU per request) is the ratio two CPU-bound servers reach o
 ``--instructions`` counts each server's instructions per request with ``perf stat`` (a busy machine
 slows a core down but does not change the count). ``--breakdown`` then times the receiver's stages
 in this process on the servers' core: parse, validate, redact + classify, store (insert + commit +
-checkpoint in batches of half the connections), the ASGI handler + group-commit writer, next to the
-bare endpoint's cost for the HTTP stack, and prints the ratio ceiling if every overhead were zero.
+checkpoint in batches of half the connections), next to ``bare_protocol``'s cost for HTTP; the rest
+of the measured cost (the push cycle, the group-commit writer, the commit thread's hand-off) is the
+difference; it prints the ratio ceiling if every overhead were zero.
 """
 
 from __future__ import annotations
@@ -87,6 +91,35 @@ def serve_bare(ready_file: Path, cpu: int | None) -> None:
     )  # fmt: skip
 
 
+def serve_bare_protocol(ready_file: Path, cpu: int | None) -> None:
+    """The receiver's push protocol (same uvicorn settings) with a cycle that only reads the body."""
+    import tempfile
+
+    from smsgw.receiver.app import ReceiverApp
+    from smsgw.receiver.core import Receiver, ReceiverConfig
+    from smsgw.receiver.protocol import PushCycle, protocol_for
+
+    class BareCycle(PushCycle):
+        __slots__ = ()
+
+        def complete(self) -> None:
+            body = self._body()
+            self.reading = False
+            if self.watched:
+                self.protocol.push_app.body_watch.discard(self)
+            self._write(200, b'{"code":0,"reason":"OK","id":' + str(len(body)).encode() + b"}")
+
+    receiver = Receiver(ReceiverConfig(db=Path(tempfile.mkdtemp(prefix="smsgw-bare-")) / "unused.db"))
+    app = ReceiverApp(receiver)
+    protocol = protocol_for(app)
+    protocol.cycle_class = BareCycle
+    serve_pinned(
+        app, ready_file, cpu,
+        http=protocol, lifespan="off", proxy_headers=False, timeout_keep_alive=75,
+        timeout_graceful_shutdown=5,
+    )  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -117,11 +150,15 @@ def main(argv: list[str] | None = None) -> int:
         "--server-cpu", type=int, help="CPU of both servers (default: the first allowed); the client: another"
     )
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare-protocol", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cpu", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_bare:
         serve_bare(args.ready_file, args.cpu)
+        return 0
+    if args.serve_bare_protocol:
+        serve_bare_protocol(args.ready_file, args.cpu)
         return 0
     if args.quick:
         args.rounds, args.duration, args.connections = 1, 1.0, 8
@@ -151,10 +188,20 @@ def main(argv: list[str] | None = None) -> int:
             work / "bare.json",
         )  # fmt: skip
         processes.append(bare)
+        bare_protocol, bare_protocol_url = start_server(
+            [sys.executable, "-m", "benchmarks.receiver_ingest", "--serve-bare-protocol", "--ready-file",
+             str(work / "bare_protocol.json"), "--cpu", str(server_cpu)],
+            work / "bare_protocol.json",
+        )  # fmt: skip
+        processes.append(bare_protocol)
         os.sched_setaffinity(0, {client_cpu})
         import uvloop
 
-        servers = {"receiver": (receiver_url, receiver.pid), "bare": (bare_url, bare.pid)}
+        servers = {
+            "receiver": (receiver_url, receiver.pid),
+            "bare": (bare_url, bare.pid),
+            "bare_protocol": (bare_protocol_url, bare_protocol.pid),
+        }
         result = uvloop.run(_measure(args, body, servers))
         import httpx
 
@@ -197,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
 async def _measure(
     args: argparse.Namespace, body: bytes, servers: dict[str, tuple[str, int]]
 ) -> dict[str, Any]:
-    """``servers``: name -> (url, pid). Rounds in ABBA order (a b, b a, a b, ...)."""
+    """``servers``: name -> (url, pid). Rounds in ABBA order (a b c, c b a, a b c, ...)."""
     path = "/push/bench"
     # Warm-up (page cache, SQLite file growth); its acks count for the stored-vs-acked check.
     warm_acks = 0
@@ -248,9 +295,13 @@ async def _measure(
         }
     result["ratio"] = result["receiver"]["median_rps"] / result["bare"]["median_rps"]
     result["ratio_median_of_rounds"] = statistics.median(pair_ratios)
-    rx_cpu, bare_cpu = (result[k]["server_cpu_us_per_request"] for k in ("receiver", "bare"))
+    rx_cpu, bare_cpu, protocol_cpu = (
+        result[k]["server_cpu_us_per_request"] for k in ("receiver", "bare", "bare_protocol")
+    )
     # Server CPU per request, bare/receiver: the throughput ratio of two CPU-bound servers on an idle core.
     result["cpu_ratio"] = bare_cpu / rx_cpu if rx_cpu and bare_cpu else None
+    result["ratio_protocol"] = result["receiver"]["median_rps"] / result["bare_protocol"]["median_rps"]
+    result["cpu_ratio_protocol"] = protocol_cpu / rx_cpu if rx_cpu and protocol_cpu else None
     result["rounds_ratio"] = [round(r, 3) for r in pair_ratios]
     result["client_cpu_max_fraction"] = max(cpu_fraction)
     result["receiver_acks_measured"] = acks
@@ -288,9 +339,11 @@ def _print(result: dict[str, Any], out: Path) -> None:
     print(f"receiver (validate + commit): median {rx['median_rps']:8.0f}/s  rounds {rx['rounds_rps']}  "
           f"p50 {rx['p50_ms']:.2f} ms  p99 {rx['p99_ms']:.2f} ms  errors {rx['errors']}  "
           f"server CPU {_us(rx['server_cpu_us_per_request'])}/request")  # fmt: skip
-    print(f"bare body-reading endpoint:   median {bare['median_rps']:8.0f}/s  rounds {bare['rounds_rps']}  "
-          f"p50 {bare['p50_ms']:.2f} ms  p99 {bare['p99_ms']:.2f} ms  errors {bare['errors']}  "
-          f"server CPU {_us(bare['server_cpu_us_per_request'])}/request")  # fmt: skip
+    for label, row in (("bare ASGI endpoint:          ", bare),
+                       ("bare, receiver's protocol:   ", result["bare_protocol"])):  # fmt: skip
+        print(f"{label} median {row['median_rps']:8.0f}/s  rounds {row['rounds_rps']}  "
+              f"p50 {row['p50_ms']:.2f} ms  p99 {row['p99_ms']:.2f} ms  errors {row['errors']}  "
+              f"server CPU {_us(row['server_cpu_us_per_request'])}/request")  # fmt: skip
     print(f"ratio receiver/bare: {result['ratio']:.2f} (median of per-round ratios "
           f"{result['ratio_median_of_rounds']:.2f})   client CPU (max per round): "
           f"{result['client_cpu_max_fraction']:.0%}   stored {result['receiver_stored']} "
@@ -301,10 +354,15 @@ def _print(result: dict[str, Any], out: Path) -> None:
         # is this one. On a busy machine both get a share of the core and the rps ratio drifts.
         cpu_ratio = bare_cpu / rx_cpu
         print(f"server CPU per request, bare/receiver: {bare_cpu:.0f}/{rx_cpu:.0f} us = {cpu_ratio:.2f}")
+    if result.get("cpu_ratio_protocol"):
+        print(f"against the bare endpoint on the receiver's own protocol: ratio "
+              f"{result['ratio_protocol']:.2f}, server CPU {result['cpu_ratio_protocol']:.2f}")  # fmt: skip
     rx_ins, bare_ins = rx.get("instructions_per_request"), bare.get("instructions_per_request")
-    if rx_ins and bare_ins:
+    protocol_ins = result["bare_protocol"].get("instructions_per_request")
+    if rx_ins and bare_ins and protocol_ins:
         print(f"instructions per request (load-independent): receiver {rx_ins / 1e3:.0f} k, "
-              f"bare {bare_ins / 1e3:.0f} k, ratio bare/receiver {bare_ins / rx_ins:.2f}")  # fmt: skip
+              f"bare {bare_ins / 1e3:.0f} k, bare on the receiver's protocol {protocol_ins / 1e3:.0f} k, "
+              f"ratio bare/receiver {bare_ins / rx_ins:.2f}")  # fmt: skip
     if "breakdown" in result:
         _print_breakdown(result)
     print(f"targets: >= {TARGET_RPS}/s and >= {TARGET_RATIO}x bare -> "
@@ -312,17 +370,16 @@ def _print(result: dict[str, Any], out: Path) -> None:
 
 
 _STAGES = {
-    "http": "HTTP server stack (the bare endpoint's cost)",
+    "http": "HTTP (the bare endpoint on the receiver's protocol)",
     "parse": "parse (orjson.loads)",
-    "validate": "validate (grade: jsonschema-rs is_valid, strict)",
+    "validate": "validate (flattened strict schema, jsonschema-rs)",
     "redact_classify": "redact + classify + pending row",
     "store": "store: insert + COMMIT/fsync + checkpoint",
-    "app_writer": "receiver ASGI handler + group-commit writer",
 }
 
 
 def _print_breakdown(result: dict[str, Any]) -> None:
-    rx, bare, bd = result["receiver"], result["bare"], result["breakdown"]
+    rx, bare, bd = result["receiver"], result["bare_protocol"], result["breakdown"]
     rows: dict[str, tuple[float | None, float | None]] = {
         "http": (bare["server_cpu_us_per_request"], bare.get("instructions_per_request"))
     }
@@ -338,11 +395,15 @@ def _print_breakdown(result: dict[str, Any]) -> None:
     measured = (rx["server_cpu_us_per_request"], rx.get("instructions_per_request"))
     label = "receiver server, measured under load"
     print(f"  {label:52s} {_num(measured[0], 1):>8s} {_num(measured[1], 1e3):>8s}")
+    totals = (cpu_sum, ins_sum)
+    rest = [None if m is None or t is None else m - t for m, t in zip(measured, totals, strict=True)]
+    label = "rest: push cycle, group-commit writer, commit thread"
+    print(f"  {label:52s} {_num(rest[0], 1):>8s} {_num(rest[1], 1e3):>8s}")
     for index, unit in ((0, "CPU time"), (1, "instructions")):
         inherent = [v[index] for v in (rows[k] for k in ("http", "parse", "validate", "store"))]
         values = [v for v in inherent if v is not None]
         if len(values) == 4:
-            print(f"  ratio ceiling if every other cost were zero, bare / (bare + parse + validate + store), "
+            print(f"  ratio ceiling if every other cost were zero, HTTP / (HTTP + parse + validate + store), "
                   f"by {unit}: {values[0] / sum(values):.2f}")  # fmt: skip
 
 
@@ -410,11 +471,9 @@ def breakdown(body: bytes, batch: int, synchronous: str, instructions: bool) -> 
       the pending row);
     * ``store``: insert + ``COMMIT`` (fsync with synchronous=FULL) + the periodic WAL checkpoint,
       per push, in batches of ``batch`` (what the group commit sees under the benchmark's load);
-    * ``app + writer``: the receiver's ASGI handler and group-commit writer driven in-process with
-      ``batch`` concurrent pushes (no HTTP server), minus build and store;
-    * the HTTP server stack (uvicorn + httptools + uvloop, sockets) is the bare endpoint's cost.
+    * HTTP (uvicorn + httptools + uvloop, the push protocol, sockets) is ``bare_protocol``'s cost, and
+      the rest (push cycle, writer, commit thread) what is left of the receiver's measured cost.
     """
-    from smsgw.receiver.app import ReceiverApp
     from smsgw.receiver.core import Receiver, ReceiverConfig
     from smsgw.receiver.redaction import redact_headers
     from smsgw.receiver.store import Synchronous
@@ -468,7 +527,6 @@ def breakdown(body: bytes, batch: int, synchronous: str, instructions: bool) -> 
                               ("store", commit, batch * 200)):  # fmt: skip
             loop(max(batch, n // 20))  # warm-up
             stages[name] = meter.measure(loop, n, batch if name == "store" else 1)
-        stages["app_total"] = _app_in_process(ReceiverApp(receiver), body, raw_headers, batch, meter)
     finally:
         receiver.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -483,54 +541,12 @@ def breakdown(body: bytes, batch: int, synchronous: str, instructions: bool) -> 
         "validate": stages["validate"],
         "redact_classify": diff("build", "parse", "validate"),
         "store": stages["store"],
-        "app_writer": diff("app_total", "build", "store"),
     }
-    return {
-        "batch": batch,
-        "stages": {k: _figures(v) for k, v in result.items()},
-        "in_process_total": _figures(stages["app_total"]),
-    }
+    return {"batch": batch, "stages": {k: _figures(v) for k, v in result.items()}}
 
 
 def _figures(value: tuple[float, float | None]) -> dict[str, float | None]:
     return {"cpu_us": round(value[0], 1), "instructions": None if value[1] is None else round(value[1])}
-
-
-def _app_in_process(
-    app: Any, body: bytes, raw_headers: list[tuple[bytes, bytes]], batch: int, meter: _Meter
-) -> tuple[float, float | None]:
-    """The receiver's ASGI app, driven in-process by ``batch`` concurrent pushes at a time."""
-    import asyncio
-
-    import uvloop
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start" and message["status"] != 200:
-            raise RuntimeError(f"in-process push answered {message['status']}")
-
-    def scope() -> dict[str, Any]:
-        return {"type": "http", "http_version": "1.1", "method": "POST", "scheme": "http",
-                "path": "/push/bench", "raw_path": b"/push/bench", "query_string": b"", "root_path": "",
-                "headers": raw_headers, "client": ("127.0.0.1", 40000),
-                "server": ("127.0.0.1", 8899)}  # fmt: skip
-
-    loop = uvloop.new_event_loop()
-
-    async def one_batch() -> None:
-        await asyncio.gather(*[app(scope(), receive, send) for _ in range(batch)])
-
-    def run(n: int) -> None:
-        for _ in range(n // batch):
-            loop.run_until_complete(one_batch())
-
-    try:
-        run(batch * 20)
-        return meter.measure(run, batch * 150, batch)
-    finally:
-        loop.close()
 
 
 if __name__ == "__main__":

@@ -65,6 +65,8 @@ class PushProtocol(HttpToolsProtocol):
     """
 
     push_app: ReceiverApp
+    #: The request cycle of a taken push (a benchmark's bare endpoint swaps in one that only reads).
+    cycle_class: type[PushCycle]
     _idle_since: float | None = None
 
     # -- requests -------------------------------------------------------------------------
@@ -87,8 +89,8 @@ class PushProtocol(HttpToolsProtocol):
         self.scope["headers"] = headers
         super().on_headers_complete()
 
-    def _take(self) -> _PushCycle | None:
-        """A :class:`_PushCycle` for this request, or ``None`` to leave it to uvicorn and ASGI."""
+    def _take(self) -> PushCycle | None:
+        """A :class:`PushCycle` for this request, or ``None`` to leave it to uvicorn and ASGI."""
         parser = self.parser
         if parser.get_method() != b"POST" or parser.should_upgrade() or self.limit_concurrency is not None:
             return None
@@ -112,7 +114,7 @@ class PushProtocol(HttpToolsProtocol):
             if name == b"transfer-encoding":
                 return None
         keep_alive = parser.get_http_version() != "1.0" and parser.should_keep_alive()
-        return _PushCycle(
+        return self.cycle_class(
             self,
             path=path,
             device=device,
@@ -125,14 +127,14 @@ class PushProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         cycle: object = self.cycle
-        if type(cycle) is _PushCycle and cycle.reading and not cycle.watched:
+        if isinstance(cycle, PushCycle) and cycle.reading and not cycle.watched:
             # Only a body still incomplete after this read gets a deadline (most arrive whole).
             cycle.watched = True
             self.push_app.body_watch.add(cycle, self.loop)
 
     def on_body(self, body: bytes) -> None:
         cycle: object = self.cycle
-        if type(cycle) is _PushCycle:
+        if isinstance(cycle, PushCycle):
             if cycle.reading:
                 cycle.chunks.append(body)
             return
@@ -140,7 +142,7 @@ class PushProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         cycle: object = self.cycle
-        if type(cycle) is _PushCycle:
+        if isinstance(cycle, PushCycle):
             if cycle.reading:
                 cycle.complete()
             return
@@ -148,7 +150,7 @@ class PushProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         cycle: object = self.cycle
-        if type(cycle) is _PushCycle:
+        if isinstance(cycle, PushCycle):
             if cycle.reading:
                 cycle.truncate(disconnected=True)
             cycle.disconnected = True
@@ -209,7 +211,7 @@ def uvicorn_http(app: ReceiverApp) -> type[asyncio.Protocol] | str:
     return "httptools"
 
 
-class _PushCycle:
+class PushCycle:
     """One push taken by :class:`PushProtocol`, from its headers to its answer.
 
     Has the attributes uvicorn reads from a request cycle: ``response_complete`` (may the next
@@ -347,8 +349,11 @@ class _PushCycle:
         protocol.on_response_complete()
 
 
+PushProtocol.cycle_class = PushCycle
+
+
 def _json_error(status: int, reason: str) -> bytes:
     return orjson.dumps({"code": status, "reason": reason})
 
 
-__all__ = ["TESTED_UVICORN", "PushProtocol", "protocol_for", "uvicorn_http"]
+__all__ = ["TESTED_UVICORN", "PushCycle", "PushProtocol", "protocol_for", "uvicorn_http"]
