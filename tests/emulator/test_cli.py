@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -35,6 +36,7 @@ def test_emulate_serves_devices_and_prints_their_urls() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env={**os.environ, "COLUMNS": "40"},  # a narrow console must not wrap the URL lines
     )
     try:
         assert process.stdout is not None
@@ -42,6 +44,8 @@ def test_emulate_serves_devices_and_prints_their_urls() -> None:
         deadline = time.monotonic() + 20
         while len(urls) < 2 and time.monotonic() < deadline:
             line = process.stdout.readline()
+            if line.startswith("http://127.0.0.1:"):
+                assert "SIM numbers " in line, line
             urls += [word for word in line.split() if word.startswith("http://127.0.0.1:")]
         assert len(urls) == 2
         for _ in range(50):

@@ -116,12 +116,15 @@ def register(app: typer.Typer) -> None:
         for device, port in zip(fleet, chosen, strict=True):
             numbers = ",".join(s.number for s in device.bank.all_slots()[:2])
             shape = f"{device.n_ports}x{device.n_slots}"
-            console.print(
-                f"{scheme}://{host}:{port}  {device.profile.name}  {shape}  SIM numbers {numbers}..."
+            console.print(  # one line whatever the console width: scripts read it through a pipe
+                f"{scheme}://{host}:{port}  {device.profile.name}  {shape}  SIM numbers {numbers}...",
+                soft_wrap=True,
             )
         if certificate is not None:
-            console.print(f"CA certificate: {certificate.ca_path}")
-        console.print("control API: /_emu/state, /_emu/faults, ... (/_emu/openapi.json); Ctrl-C stops")
+            console.print(f"CA certificate: {certificate.ca_path}", soft_wrap=True)
+        console.print(
+            "control API: /_emu/state, /_emu/faults, ... (/_emu/openapi.json); Ctrl-C stops", soft_wrap=True
+        )
         console.file.flush()  # the URLs are read by scripts through a pipe
         tune_gc_for_serving()
         try:
