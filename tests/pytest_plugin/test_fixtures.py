@@ -133,3 +133,25 @@ def test_second_source_is_the_option_else_another_loopback_address_else_none() -
 def test_local_address_towards_a_loopback_target_is_a_loopback_address() -> None:
     assert ipaddress.IPv4Address(local_address_towards("http://127.0.0.1:9")).is_loopback
     assert ipaddress.IPv4Address(local_address_towards("https://localhost")).is_loopback
+
+
+def test_local_address_towards_a_host_whose_lookup_hangs_raises_after_the_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+    import threading
+    import time
+
+    release = threading.Event()
+
+    def hanging(*_: object, **__: object) -> object:
+        release.wait(5)
+        raise OSError("released")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    started = time.monotonic()
+    with pytest.raises(OSError, match=r"could not resolve 'device\.example' within 0\.2 s"):
+        local_address_towards("http://device.example:80", resolve_timeout=0.2)
+    assert time.monotonic() - started < 2
+    release.set()
+    assert ipaddress.IPv4Address(local_address_towards("http://127.0.0.5:9", resolve_timeout=0.2)).is_loopback

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -82,14 +83,43 @@ class SourceAddresses:
     second: str
 
 
-def local_address_towards(url: str) -> str:
-    """The local IPv4 address this machine sends from to ``url``'s host (its route's source address)."""
+def local_address_towards(url: str, resolve_timeout: float = 10.0) -> str:
+    """The local IPv4 address this machine sends from to ``url``'s host (its route's source address).
+
+    A host name is resolved in a daemon thread given ``resolve_timeout`` seconds (``getaddrinfo``
+    itself has none): a dead DNS server makes this raise :class:`OSError`, not hang the run.
+    """
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-    info = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_DGRAM)
+    address = _resolve_ipv4(host, port, resolve_timeout)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.connect(info[0][4])  # UDP: no packet is sent, the kernel only picks the route
+        sock.connect(address)  # UDP: no packet is sent, the kernel only picks the route
         return str(sock.getsockname()[0])
+
+
+def _resolve_ipv4(host: str, port: int, timeout: float) -> tuple[str, int]:
+    try:
+        return str(ipaddress.IPv4Address(host)), port
+    except ValueError:
+        pass
+    found: list[tuple[str, int]] = []
+    errors: list[OSError] = []
+
+    def lookup() -> None:
+        try:
+            info = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_DGRAM)
+            found.append((str(info[0][4][0]), int(info[0][4][1])))
+        except OSError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=lookup, name=f"resolve-{host}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if errors:
+        raise errors[0]
+    if not found:
+        raise OSError(f"could not resolve {host!r} within {timeout:g} s")
+    return found[0]
 
 
 def second_source_for(settings: Settings, primary: str) -> str | None:
