@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from dinstar.dinstar_support import INFO_TYPES, SMS_TEXT, entries
 from smsgw.client.dinstar import DinstarClient
+from smsgw.pytest_plugin.emulator import emulator_control as control
+from smsgw.pytest_plugin.emulator import is_emulator  # noqa: F401 - the checks import it from here
 
 
 class UserIds:
@@ -139,29 +140,7 @@ def emulator_control(conformance: Any, path: str, body: dict[str, Any]) -> bool:
 
     Only for what a real device records by itself and the suite cannot cause through the API (calls
     for the CDR checks, the push URL): on a real device those checks read what the device has."""
-    try:
-        resp = httpx.post(
-            f"{conformance.target}/_emu/{path}",
-            json=body,
-            timeout=conformance.timeout,
-            verify=False,  # noqa: S501 - the emulator's own loopback certificate
-        )
-    except httpx.HTTPError:
-        return False
-    return resp.status_code == 200
-
-
-def is_emulator(conformance: Any) -> bool:
-    """The target is this project's emulator (its control API answers ``GET /_emu/state``)."""
-    try:
-        resp = httpx.get(
-            f"{conformance.target}/_emu/state",
-            timeout=conformance.timeout,
-            verify=False,  # noqa: S501 - the emulator's own loopback certificate
-        )
-    except httpx.HTTPError:
-        return False
-    return resp.status_code == 200
+    return control(conformance, path, body) is not None
 
 
 @pytest.fixture(scope="session")

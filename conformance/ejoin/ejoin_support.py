@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
-
+from smsgw.pytest_plugin.emulator import emulator_control  # noqa: F401 - the checks import it from here
 from smsgw.pytest_plugin.timers import poll_interval, wait_until  # noqa: F401 - the checks import them from here
 
 #: Text of every SMS the suite sends (the tid is appended so a recipient can tell them apart).
@@ -82,17 +81,3 @@ def router_ok(resp: Any) -> bool:
 def proxy_enabled(ejoin: Any, endpoint: str, mode: str) -> Any:
     """The ``enabled`` of a /proxy* endpoint's state (``state=1``)."""
     return router_data(ejoin.get(endpoint, mode=mode, state=1)).get("enabled")
-
-
-# -- this project's emulator ------------------------------------------------------------------------
-def emulator_control(conformance: Any, path: str, body: dict[str, Any] | None = None) -> Any:
-    """GET (``body`` None) or POST to the control API of this project's emulator (``/_emu/<path>``):
-    its JSON answer, None on a real device (no such API).  Only for what a device sets on its web
-    pages or what only the physical world causes (a SIM taken out, an MMS Inbox page)."""
-    url = f"{conformance.target}/_emu/{path}"
-    try:
-        with httpx.Client(timeout=conformance.timeout, verify=False) as client:  # noqa: S501 - loopback emulator
-            resp = client.get(url) if body is None else client.post(url, json=body)
-        return resp.json() if resp.status_code == 200 else None
-    except (httpx.HTTPError, ValueError):
-        return None
