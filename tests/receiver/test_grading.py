@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from smsgw.receiver.grading import Grader
 from smsgw.spec.registry import SchemaRegistry
 from smsgw.verdicts import Verdict
@@ -127,11 +129,49 @@ def test_dev_status_example_forms_grade_as_the_registry_grades_them() -> None:
     assert verdicts == [Verdict.PASS, *[Verdict.NON_STRICT] * 4, Verdict.FAIL]
 
 
-def test_values_at_a_location_pattern() -> None:
-    from smsgw.receiver.grading import ANY, _values
+def _values(instance: Any, path: tuple[Any, ...]) -> list[Any]:
+    """The values at locations matching ``path`` (the reference ``_somewhere`` must agree with)."""
+    from smsgw.receiver.grading import ANY
 
-    doc = {"status": [{"st": 1}, {"st": "3 OK"}, {"x": 2}], "sms": [[0, "1.01"], [1, "2.02"]]}
-    assert list(_values(doc, ("status", ANY, "st"))) == [1, "3 OK"]
-    assert list(_values(doc, ("sms", ANY, 1))) == ["1.01", "2.02"]
-    assert list(_values(doc, ("missing", ANY))) == []
-    assert list(_values(doc, ())) == [doc]
+    current = [instance]
+    for head in path:
+        found: list[Any] = []
+        for value in current:
+            if head == ANY and isinstance(value, dict):
+                found += value.values()
+            elif head == ANY:
+                found += value if isinstance(value, list) else []
+            elif isinstance(head, int):
+                found += [value[head]] if isinstance(value, list) and head < len(value) else []
+            elif isinstance(value, dict) and head in value:
+                found.append(value[head])
+        current = found
+    return current
+
+
+def test_a_value_somewhere_at_a_location_pattern_is_one_schema() -> None:
+    import jsonschema_rs
+
+    from smsgw.receiver.grading import ANY, _somewhere
+
+    docs = [
+        {"status": [{"st": 1}, {"st": "3 OK"}, {"x": 2}], "sms": [[0, "1.01"], [1, "2.02"]]},
+        {"status": [{"st": "3 OK"}], "sms": []},
+        {"status": {"a": {"st": 1}}, "sms": [[0]]},
+        {"status": "x", "sms": {"k": [5, 7]}},
+        {},
+        [],
+        3,
+    ]
+    paths = [("status", ANY, "st"), ("sms", ANY, 1), ("missing", ANY), (), ("sms", 0, 1), (ANY, ANY, ANY)]
+    schemas = [{"type": "integer"}, {"const": "2.02"}, {"type": "string", "pattern": "^3 "}, True, False]
+    seen = set()
+    for path in paths:
+        for schema in schemas:
+            somewhere = jsonschema_rs.validator_for(_somewhere(path, schema))
+            each = jsonschema_rs.validator_for(schema)
+            for doc in docs:
+                expected = any(each.is_valid(v) for v in _values(doc, path))
+                assert somewhere.is_valid(doc) == expected, (path, schema, doc)
+                seen.add(expected)
+    assert seen == {True, False}

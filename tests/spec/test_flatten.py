@@ -1,4 +1,4 @@
-"""The flattened strict schemas accept exactly what the strict schemas accept."""
+"""The flattened schemas (strict, lenient, each erratum dropped) accept what the schemas as written accept."""
 
 from __future__ import annotations
 
@@ -44,13 +44,31 @@ def _all_cases() -> list[Any]:
     return params
 
 
+def _modes(registry: SchemaRegistry, schema: str) -> list[str]:
+    """strict, lenient, and each erratum the schema tolerates (the lenient schema without it)."""
+    return ["strict", "lenient", *sorted(registry.errata_of(schema))]
+
+
+def _reference(registry: SchemaRegistry, schema: str, mode: str) -> Any:
+    """The same form compiled as written (no flattening), from the same documents."""
+    documents = registry.documents(mode)
+    uri = registry.uri(schema)
+    references = jsonschema_rs.Registry(list(documents.items()))
+    return jsonschema_rs.validator_for(documents[uri], registry=references)
+
+
 @pytest.mark.parametrize(("schema", "instances"), _all_cases())
-def test_flat_strict_validator_agrees_with_the_strict_one_on_every_schema_case(
+def test_flat_validators_agree_with_the_schemas_as_written_on_every_schema_case(
     registry: SchemaRegistry, schema: str, instances: list[Any]
 ) -> None:
-    flat = registry.flat_strict(schema)
+    for mode in _modes(registry, schema):
+        flat, reference = registry.flat(schema, mode), _reference(registry, schema, mode)
+        for instance in instances:
+            assert flat.is_valid(instance) == reference.is_valid(instance), (mode, instance)
     for instance in instances:
-        assert flat.is_valid(instance) == registry.is_valid(schema, instance, strict=True), instance
+        assert registry.flat(schema).is_valid(instance) == registry.is_valid(schema, instance, strict=True)
+        lenient = registry.flat(schema, "lenient").is_valid(instance)
+        assert lenient == registry.is_valid(schema, instance, strict=False)
 
 
 def test_every_push_schema_is_flattened(registry: SchemaRegistry) -> None:
@@ -110,16 +128,17 @@ def _edit(node: Any, rng: random.Random) -> Any:
 
 
 @pytest.mark.parametrize(("schema", "instances"), _all_cases())
-def test_flat_strict_agrees_on_mutants_of_every_case(
+def test_flat_validators_agree_on_mutants_of_every_case(
     registry: SchemaRegistry, schema: str, instances: list[Any]
 ) -> None:
     rng = random.Random(f"flatten {schema}")
-    flat = registry.flat_strict(schema)
+    mutants = [m for instance in instances for m in _mutants(instance, rng, 150)]
     verdicts = []
-    for instance in instances:
-        for mutant in _mutants(instance, rng, 150):
-            expected = registry.is_valid(schema, mutant, strict=True)
-            assert flat.is_valid(mutant) == expected, mutant
+    for mode in _modes(registry, schema):
+        flat, reference = registry.flat(schema, mode), _reference(registry, schema, mode)
+        for mutant in mutants:
+            expected = reference.is_valid(mutant)
+            assert flat.is_valid(mutant) == expected, (mode, mutant)
             verdicts.append(expected)
     assert False in verdicts
 

@@ -27,8 +27,9 @@ from urllib.parse import quote, urljoin
 
 import jsonschema_rs
 
+from smsgw.spec.flatten import flatten
 from smsgw.spec.registry import SCHEMA_BASE, SchemaRegistry
-from smsgw.spec.strict import ERRATA_KEYWORD, strip_errata
+from smsgw.spec.strict import ERRATA_KEYWORD
 from smsgw.verdicts import Verdict
 
 #: A location pattern in an instance: object keys, array indexes, ``*`` for any member.
@@ -55,8 +56,8 @@ PASS = PushGrade(Verdict.PASS)
 
 @dataclass(frozen=True)
 class Site:
-    """A marked subschema: the instance locations it applies to, and a validator for it alone (on
-    the list of the values there: valid when the subschema accepts one of them)."""
+    """A marked subschema: the instance locations it applies to, and a validator of the whole
+    instance that is valid when the subschema accepts a value at one of them."""
 
     path: Path
     validator: Any
@@ -69,8 +70,6 @@ class Grader:
         self.registry = registry
         self._sites: dict[str, dict[str, list[Site] | None]] = {}
         self._lenient_rs: Any = None
-        self._variant_registries: dict[str, Any] = {}
-        self._variants: dict[tuple[str, str], Any] = {}
 
     def grade(self, schema: str | None, instance: Any) -> PushGrade:
         if schema is None:
@@ -78,49 +77,43 @@ class Grader:
         registry = self.registry
         if schema not in registry:
             return PushGrade(Verdict.INFO, errors=(f"classified, not checked: no schema named {schema} yet",))
-        if registry.flat_strict(schema).is_valid(instance):
+        if registry.flat(schema).is_valid(instance):
             return PASS
-        if not registry.is_valid(schema, instance, strict=False):
+        if not registry.flat(schema, "lenient").is_valid(instance):
             return PushGrade(Verdict.FAIL, errors=tuple(registry.errors(schema, instance)))
-        return PushGrade(Verdict.NON_STRICT, errata=self.needed_errata(schema, instance))
+        return PushGrade(Verdict.NON_STRICT, errata=self.needed_errata(schema, instance, non_strict=True))
 
-    def needed_errata(self, schema: str, instance: Any) -> tuple[str, ...]:
-        """The errata a NON-STRICT instance relies on (same answer as the registry's grade)."""
+    def needed_errata(self, schema: str, instance: Any, *, non_strict: bool = False) -> tuple[str, ...]:
+        """The errata a NON-STRICT instance relies on (same answer as the registry's grade).
+
+        ``non_strict``: the caller saw the strict schema refuse the instance and the lenient one take
+        it. Then, when only one erratum is left after the site test, it is needed without testing it:
+        every other erratum's variants reject whatever they apply to, so dropping them changes no
+        verdict, and the schema without that one erratum is, for this instance, the strict schema.
+        """
         candidates = sorted(self.registry.errata_of(schema))
         sites = self._errata_sites(schema)
-        needed = []
+        left = []
         for erratum in candidates:
             found = sites.get(erratum, [])
-            if found is not None and not any(
-                site.validator.is_valid(values) for site in found if (values := _values(instance, site.path))
-            ):
+            if found is not None and not any(site.validator.is_valid(instance) for site in found):
                 continue  # its marked subschemas reject every value they apply to (or apply to none)
-            if not self._variant(schema, erratum).is_valid(instance):
-                needed.append(erratum)
+            left.append(erratum)
+        if non_strict and len(left) == 1:
+            return tuple(left)
+        needed = [e for e in left if not self.registry.flat(schema, e).is_valid(instance)]
         return tuple(needed or candidates)
 
     # -- internals --------------------------------------------------------------------------
-    def _variant(self, schema: str, erratum: str) -> Any:
-        """Validator for the lenient schema with only ``erratum``'s subschemas dropped."""
-        key = (schema, erratum)
-        if key not in self._variants:
-            if erratum not in self._variant_registries:
-                names = self.registry.names()
-                stripped = [
-                    (self.registry.uri(n), strip_errata(self.registry.schema(n), (erratum,))) for n in names
-                ]
-                self._variant_registries[erratum] = jsonschema_rs.Registry(stripped)
-            self._variants[key] = jsonschema_rs.validator_for(
-                strip_errata(self.registry.schema(schema), (erratum,)),
-                registry=self._variant_registries[erratum],
-            )
-        return self._variants[key]
-
     def _site(self, path: Path, name: str, pointer: str) -> Site:
         """A validator for one marked subschema, by reference (its ``$ref`` stay relative to its file),
-        applied to the list of values it applies to: valid when it accepts at least one (``contains``:
-        one call for the 32 entries of a dev-status instead of 32)."""
-        wrapper = {"contains": {"$ref": f"{self.registry.uri(name)}#{quote(pointer, safe=_FRAGMENT_SAFE)}"}}
+        applied to the whole instance: valid when the subschema accepts a value at one of the
+        locations it applies to (one call for the 32 entries of a dev-status instead of 32)."""
+        marked = {"$ref": f"{self.registry.uri(name)}#{quote(pointer, safe=_FRAGMENT_SAFE)}"}
+        wrapper = _somewhere(path, marked)
+        flat = flatten(wrapper, self.registry.uri(name), self.registry.documents("lenient"))
+        if flat is not None:
+            return Site(path, jsonschema_rs.validator_for(flat))
         return Site(path, jsonschema_rs.validator_for(wrapper, registry=self._lenient_rs))
 
     def _errata_sites(self, schema: str) -> dict[str, list[Site] | None]:
@@ -242,25 +235,18 @@ def _resolve(registry: SchemaRegistry, name: str, ref: str) -> tuple[str, str, A
     return target, pointer, node
 
 
-def _values(instance: Any, path: Path) -> list[Any]:
-    """The instance's values at locations matching ``path``, in document order.
-
-    One level at a time over lists (a recursive generator cost ~1,200 generator steps per 32-port
-    dev-status, more than the validation it feeds)."""
-    current = [instance]
-    for head in path:
-        found: list[Any] = []
+def _somewhere(path: Path, schema: Any) -> dict[str, Any]:
+    """A schema valid for an instance with at least one value at a location matching ``path`` (object
+    keys, array indexes, ``*`` for any member) that ``schema`` accepts: one jsonschema-rs call on the
+    whole instance, no Python walk of it (gathering the 32 ``st`` values of a dev-status in Python
+    cost more than testing them)."""
+    inner: Any = schema
+    for head in reversed(path):
         if head == ANY:
-            for value in current:
-                if isinstance(value, dict):
-                    found.extend(value.values())
-                elif isinstance(value, list):
-                    found.extend(value)
+            some_member = {"type": "object", "not": {"additionalProperties": {"not": inner}}}
+            inner = {"anyOf": [{"type": "array", "contains": inner}, some_member]}
         elif isinstance(head, int):
-            found = [v[head] for v in current if isinstance(v, list) and head < len(v)]
+            inner = {"type": "array", "minItems": head + 1, "prefixItems": [True] * head + [inner]}
         else:
-            found = [v[head] for v in current if isinstance(v, dict) and head in v]
-        if not found:
-            return found
-        current = found
-    return current
+            inner = {"type": "object", "required": [head], "properties": {head: inner}}
+    return inner if isinstance(inner, dict) else {"allOf": [inner]}
