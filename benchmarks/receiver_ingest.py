@@ -182,26 +182,18 @@ def main(argv: list[str] | None = None) -> int:
             work / "rx.json",
         )  # fmt: skip
         processes.append(receiver)
-        bare, bare_url = start_server(
-            [sys.executable, "-m", "benchmarks.receiver_ingest", "--serve-bare", "--ready-file",
-             str(work / "bare.json"), "--cpu", str(server_cpu)],
-            work / "bare.json",
-        )  # fmt: skip
-        processes.append(bare)
-        bare_protocol, bare_protocol_url = start_server(
-            [sys.executable, "-m", "benchmarks.receiver_ingest", "--serve-bare-protocol", "--ready-file",
-             str(work / "bare_protocol.json"), "--cpu", str(server_cpu)],
-            work / "bare_protocol.json",
-        )  # fmt: skip
-        processes.append(bare_protocol)
+        servers = {"receiver": (receiver_url, receiver.pid)}
+        for name in ("bare", "bare_protocol"):
+            process, url = start_server(
+                [sys.executable, "-m", "benchmarks.receiver_ingest", f"--serve-{name.replace('_', '-')}",
+                 "--ready-file", str(work / f"{name}.json"), "--cpu", str(server_cpu)],
+                work / f"{name}.json",
+            )  # fmt: skip
+            processes.append(process)
+            servers[name] = (url, process.pid)
         os.sched_setaffinity(0, {client_cpu})
         import uvloop
 
-        servers = {
-            "receiver": (receiver_url, receiver.pid),
-            "bare": (bare_url, bare.pid),
-            "bare_protocol": (bare_protocol_url, bare_protocol.pid),
-        }
         result = uvloop.run(_measure(args, body, servers))
         import httpx
 
