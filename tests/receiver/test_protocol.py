@@ -36,7 +36,7 @@ class Served:
 def served(tmp_path: Path, small_registry: SchemaRegistry) -> Iterator[Served]:
     receiver = Receiver(ReceiverConfig(db=tmp_path / "rx.db", body_timeout=1.0), small_registry).start()
     app = ReceiverApp(receiver)
-    server = ServerThread(app, http=protocol_for(app), timeout_keep_alive=0.6).start()
+    server = ServerThread(app, http=protocol_for(app), timeout_keep_alive=1.0).start()
     try:
         yield Served(receiver, app, server)
     finally:
@@ -162,13 +162,13 @@ def test_idle_connection_is_closed_after_the_keep_alive_timeout_and_a_busy_one_i
         idle.sendall(push_request("/push/idle", PORT_STATUS))
         read_answers(idle, 1)
         started = time.monotonic()
-        for _ in range(5):  # 2 s of requests 0.4 s apart: past three keep-alive timeouts
+        for _ in range(10):  # 2.5 s of requests 0.25 s apart: past two keep-alive timeouts of 1 s
             busy.sendall(push_request("/push/busy", PORT_STATUS))
             assert read_answers(busy, 1)[0][0] == 200
-            time.sleep(0.4)
+            time.sleep(0.25)
         idle.settimeout(5)
         assert idle.recv(10) == b"", "the idle connection was closed"
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 4
         busy.sendall(push_request("/push/busy", PORT_STATUS))
         assert read_answers(busy, 1)[0][0] == 200
 
