@@ -209,6 +209,89 @@ def test_a_bug_while_building_a_push_is_answered_500_not_400(
     assert data.startswith(b"HTTP/1.1 500"), data[:60]
 
 
+def test_mixed_traffic_on_many_connections_loses_and_duplicates_nothing(served: Served) -> None:
+    """20 clients at once, each 25 random requests: whole pushes, pipelined pairs, chunked pushes,
+    API calls, and pushes cut off mid-body (the client then reconnects): every push answered 2xx is
+    stored once with its body, every cut one is recorded as truncated, nothing is answered 5xx."""
+    import asyncio
+    import random
+
+    acked: dict[int, bytes] = {}
+    cut: list[bytes] = []
+    statuses: list[int] = []
+
+    def body(tag: str) -> bytes:
+        return orjson.dumps({"type": "port-status", "port": "1.01", "st": "3 Registered", "sim": tag})
+
+    async def answers(reader: asyncio.StreamReader, count: int) -> list[tuple[int, bytes]]:
+        got = []
+        for _ in range(count):
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            length = next(int(v) for k, _, v in (line.partition(b": ") for line in lines) if k.lower() ==
+                          b"content-length")  # fmt: skip
+            got.append((int(lines[0].split()[1]), await reader.readexactly(length)))
+        return got
+
+    async def connection(number: int) -> None:
+        rng = random.Random(number)
+        reader, writer = await asyncio.open_connection(*served.address)
+        try:
+            for step in range(25):
+                tag = f"c{number}-{step}"
+                kind = rng.choice(["push", "push", "pair", "chunked", "api", "cut"])
+                if kind == "cut":
+                    payload = body(tag)
+                    half = len(payload) // 2
+                    writer.write(push_request("/push/mix", payload)[:-half])
+                    await writer.drain()
+                    cut.append(payload[:-half])
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(*served.address)
+                    continue
+                if kind == "pair":
+                    bodies = [body(tag + "a"), body(tag + "b")]
+                    writer.write(b"".join(push_request("/push/mix", b) for b in bodies))
+                elif kind == "chunked":
+                    bodies = [body(tag)]
+                    writer.write(b"POST /push/mix HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                 b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(bodies[0]),
+                                 bodies[0]))  # fmt: skip
+                elif kind == "api":
+                    bodies = []
+                    writer.write(b"GET /_api/counters HTTP/1.1\r\nHost: x\r\n\r\n")
+                else:
+                    bodies = [body(tag)]
+                    writer.write(push_request("/push/mix", bodies[0]))
+                await writer.drain()
+                got = await asyncio.wait_for(answers(reader, max(1, len(bodies))), 20)
+                statuses.extend(status for status, _ in got)
+                for sent, (status, answer) in zip(bodies, got, strict=False):
+                    if status == 200:
+                        acked[orjson.loads(answer)["id"]] = sent
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        await asyncio.gather(*(connection(n) for n in range(20)))
+
+    asyncio.run(main())
+    assert len(statuses) > 300
+    assert cut
+    assert all(s < 500 for s in statuses), sorted(set(statuses))
+    stored = {m.id: m for m in served.receiver.messages(device="mix")}
+    for message_id, sent in acked.items():
+        assert stored[message_id].body == sent, message_id
+    bodies = [m.body for m in stored.values() if m.status == 200]
+    assert len(bodies) == len(set(bodies)) == len(acked), "each acknowledged push stored exactly once"
+    deadline = time.monotonic() + 10
+    while len([m for m in served.receiver.messages(device="mix") if m.status == 400]) < len(cut):
+        assert time.monotonic() < deadline, "a push cut off mid-body was not recorded"
+        time.sleep(0.05)
+    truncated = sorted(m.body for m in served.receiver.messages(device="mix") if m.status == 400)
+    assert truncated == sorted(cut)
+
+
 def test_protocol_for_binds_the_app_to_a_subclass() -> None:
     cls = protocol_for(object())  # type: ignore[arg-type]
     assert issubclass(cls, PushProtocol)
