@@ -2,7 +2,8 @@
 
 The emulator and the receiver are plain ASGI callables on uvicorn (httptools + uvloop): no router or
 middleware stack on the hot path, so that "a bare endpoint on the same server stack" is a fair
-baseline in the benchmarks.
+baseline in the benchmarks. (The receiver's plain pushes skip ASGI altogether:
+:mod:`smsgw.receiver.protocol`.)
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ Public API (the conformance suite, the load profiles and tools use these)::
 
 ``start_receiver(db, mode="subprocess")`` runs ``smsgw receive`` in a child process instead;
 ``connect(url)`` attaches to a receiver started elsewhere. :class:`Receiver` and
-:class:`ReceiverApp` are the pieces for embedding (an ASGI app over a store).
+:class:`ReceiverApp` are the pieces for embedding (an ASGI app over a store; with uvicorn, pass
+``http=smsgw.receiver.protocol.uvicorn_http(app)`` for the push fast path).
 """
 
 from __future__ import annotations

@@ -12,6 +12,12 @@ A push is answered only after it is committed: ``200 {"code": 0, "reason": "OK",
 was taken as a message (whatever its verdict), or a 4xx with ``{"code": <status>, "reason": ...}``
 when it could not be (malformed, oversized, wrong content type, truncated, unrecognised), and then
 it is stored as an invalid message with that reason.
+
+Served by ``smsgw receive`` (and :func:`~smsgw.receiver.start_receiver`), a plain push does not go
+through this app: :mod:`smsgw.receiver.protocol` takes it in uvicorn's protocol and builds, stores
+and answers it with the same pieces (:meth:`ReceiverApp.pending`, :func:`answer_body`). This app
+answers everything else (chunked or ``Expect: 100-continue`` pushes, a push pipelined behind another,
+the API, the page) and is the whole receiver under any other ASGI server.
 """
 
 from __future__ import annotations
