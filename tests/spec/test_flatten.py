@@ -214,8 +214,20 @@ def test_items_and_prefix_items_of_two_members_are_not_merged() -> None:
         {"$ref": "#/$defs/missing"},
         {"$ref": "https://elsewhere.test/x.json"},
         {"properties": {"a": {"$id": "https://other.test/a.json"}}},
+        {"$schema": "http://json-schema.org/draft-07/schema#", "items": [{"type": "string"}]},
+        {"additionalItems": {"$ref": "#/$defs/x"}, "$defs": {"x": {"type": "string"}}},
     ],
-    ids=["dynamicRef", "anchor", "unevaluated", "recursive", "missing", "unknown-document", "embedded-id"],
+    ids=[
+        "dynamicRef",
+        "anchor",
+        "unevaluated",
+        "recursive",
+        "missing",
+        "unknown-document",
+        "embedded-id",
+        "other-draft",
+        "ref-under-unknown-keyword",
+    ],
 )
 def test_gives_up_on_what_it_cannot_rewrite_safely(schema: dict[str, Any]) -> None:
     assert _flat(schema) is None
@@ -224,3 +236,16 @@ def test_gives_up_on_what_it_cannot_rewrite_safely(schema: dict[str, Any]) -> No
 def test_patterns_with_backreferences_are_not_joined() -> None:
     schema = {"anyOf": [{"type": "string", "pattern": "(a)\\1"}, {"const": ""}]}
     assert _agree(schema, ["aa", "", "a"]) == schema
+
+
+def test_a_flattened_schema_that_does_not_compile_falls_back_to_the_schema_as_written(
+    registry: SchemaRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import smsgw.spec.registry as module
+
+    fresh = SchemaRegistry(registry.root)
+    monkeypatch.setattr(module, "_compile_flat", lambda _schema: None)
+    assert fresh.flat("ejoin/dev-status.push") is fresh._strict["ejoin/dev-status.push"]
+    assert fresh.flat("ejoin/dev-status.push", "lenient") is fresh._lenient["ejoin/dev-status.push"]
+    variant = fresh.flat("ejoin/dev-status.push", "E-EJ-PORT-ST-INT")
+    assert not variant.is_valid({"type": "dev-status"})

@@ -32,7 +32,7 @@ instances.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urljoin
 
@@ -55,6 +55,7 @@ _OBJECT = frozenset({"properties", "patternProperties", "additionalProperties"})
 _GROUPS = (frozenset({"prefixItems", "items"}), frozenset({"if", "then", "else"}),
            frozenset({"contains", "minContains", "maxContains"}))  # fmt: skip
 _LITERAL = re.compile(r"[A-Za-z0-9_]*\Z")
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _UNSAFE_PATTERN = re.compile(r"\\[1-9k]|\(\?<[A-Za-z]|\(\?P")
 
 
@@ -62,19 +63,28 @@ class _GiveUpError(Exception):
     pass
 
 
-Resolve = Callable[[str], Any]
-
-
 def flatten(schema: Schema, base_uri: str, documents: Mapping[str, Any]) -> Schema | None:
     """``schema`` (found at ``base_uri``) with every ``$ref`` into ``documents`` (URI without
     fragment -> document) inlined and simplified; ``None`` if it cannot be done safely."""
+    if isinstance(schema, dict) and schema.get("$schema", DIALECT) != DIALECT:
+        return None  # the rewrites follow 2020-12 (``items``, ``prefixItems``, ``$ref`` siblings)
     try:
         flat = _Flattener(documents).walk(schema, base_uri, ())
     except _GiveUpError:
         return None
+    if _has_ref(flat):
+        return None  # a "$ref" left under a keyword not walked (or in data): not self-contained
     if isinstance(flat, dict) and isinstance(schema, dict) and "$schema" in schema:
         flat = {"$schema": schema["$schema"], **flat}
     return flat
+
+
+def _has_ref(node: Any) -> bool:
+    if isinstance(node, dict):
+        return "$ref" in node or any(_has_ref(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_ref(v) for v in node)
+    return False
 
 
 class _Flattener:

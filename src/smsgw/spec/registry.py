@@ -140,18 +140,21 @@ class SchemaRegistry:
             documents = self.documents(mode)
             uri = self.uri(name)
             flat = flatten(documents[uri], uri, documents)
-            if flat is not None:
-                found = _compile_flat(flat)
-            elif mode == "strict":
-                found = self._strict[name]
-            elif mode == "lenient":
-                found = self._lenient[name]
-            else:
-                found = jsonschema_rs.validator_for(
-                    documents[uri], registry=jsonschema_rs.Registry(list(documents.items()))
-                )
+            found = None if flat is None else _compile_flat(flat)
+            if found is None:
+                found = self._as_written(name, mode)
             self._flat[key] = found
         return found
+
+    def _as_written(self, name: str, mode: str) -> Any:
+        if mode == "strict":
+            return self._strict[name]
+        if mode == "lenient":
+            return self._lenient[name]
+        documents = self.documents(mode)
+        return jsonschema_rs.validator_for(
+            documents[self.uri(name)], registry=jsonschema_rs.Registry(list(documents.items()))
+        )
 
     def documents(self, mode: str = "lenient") -> dict[str, Any]:
         """Every schema by URI in ``mode``'s form (see :meth:`flat`)."""
@@ -280,8 +283,13 @@ __all__ = ["DIALECT", "SCHEMA_BASE", "Grade", "SchemaLoadError", "SchemaRegistry
 def _compile_flat(schema: Any) -> Any:
     """The flattened schema with Rust's ``regex`` engine (its patterns are plain ones: a few % faster
     than the default ``fancy-regex`` wrapper, which hands such patterns to ``regex`` anyway), or with
-    the default engine when a pattern needs more (lookaround)."""
+    the default engine when a pattern needs more (lookaround); ``None`` if neither compiles it (the
+    caller then uses the schema as written)."""
     try:
         return jsonschema_rs.validator_for(schema, pattern_options=jsonschema_rs.RegexOptions())
-    except (ValueError, jsonschema_rs.ValidationError):
+    except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
+        pass
+    try:
         return jsonschema_rs.validator_for(schema)
+    except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
+        return None
