@@ -94,13 +94,13 @@ def test_the_readme_example_check_runs(suite: Suite, device: str) -> None:
     assert run.verdicts()["EJ-AUTH-WRONG-PASSWORD-REFUSED"] == "PASS"
 
 
-def _settings(second: str | None = None) -> Settings:
+def _settings(second: str | None = None, callback_url: str | None = None) -> Settings:
     return build_settings(
         target="http://127.0.0.1:80",
         profile="router-2.2",
         username=None,
         password=None,
-        callback_url=None,
+        callback_url=callback_url,
         declaration_file=None,
         phone_numbers=None,
         allow_destructive=True,
@@ -121,6 +121,14 @@ def test_second_source_address_must_be_an_ipv4_address() -> None:
     for bad in ("host.example", "2001:db8::1", "192.0.2.300"):
         with pytest.raises(SettingsError, match="--second-source-address"):
             _settings(bad)
+
+
+def test_callback_url_must_be_a_url_with_a_port_the_device_can_reach() -> None:
+    for good in ("http://127.0.0.1:18778", "https://bench.example", "http://192.0.2.5:80/base"):
+        assert _settings(callback_url=good).callback_url == good
+    for bad in ("http://127.0.0.1:0", "127.0.0.1:8080", "ftp://host:21", "http://:8080", "http://h:99999"):
+        with pytest.raises(SettingsError, match="--callback-url"):
+            _settings(callback_url=bad)
 
 
 def test_second_source_is_the_option_else_another_loopback_address_else_none() -> None:

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from smsgw.pytest_plugin.timers import Timers, timers_for
 from smsgw.redact import redact_url
@@ -78,6 +79,22 @@ class SettingsError(ValueError):
     """Options that do not make a runnable conformance run."""
 
 
+def _check_callback_url(url: str) -> None:
+    """``--callback-url`` is where the device pushes: an http(s) URL with a port it can reach (a
+    port 0 there, e.g. copied from ``--receiver-listen HOST:0``, would make every push check wait
+    out its timeout for pushes that can never arrive)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port in (0, -1):
+        raise SettingsError(
+            f"--callback-url must be the receiver's http(s)://HOST[:PORT] as the device reaches it "
+            f"(a real port, not 0), not {redact_url(url)!r}"
+        )
+
+
 def build_settings(
     *,
     target: str | None,
@@ -114,6 +131,8 @@ def build_settings(
         )
     if target is not None and not target.startswith(("http://", "https://")):
         raise SettingsError(f"--target must be an http:// or https:// URL, not {redact_url(target)!r}")
+    if callback_url is not None:
+        _check_callback_url(callback_url)
     if timeout is not None and timeout <= 0:
         raise SettingsError("--timeout must be positive")
     if time_scale is not None and time_scale <= 0:
